@@ -4,9 +4,13 @@
 source "$(dirname "$0")/lib.sh"
 
 bash "$ROOT/scripts/setup.sh"
+pg_was_up=true
+[ "$(bash "$ROOT/scripts/pg.sh" status)" = "PostgreSQL down" ] && pg_was_up=false
 bash "$ROOT/scripts/pg.sh" start
 
-CFG="$LOCAL/odoo-run.cfg"
+CFG="$LOCAL/odoo-$ODOO_DB.cfg"
+ODOO_LOG="$LOCAL/odoo-$ODOO_DB.log"
+EMULATOR_LOG="$LOCAL/emulator-$EMULATOR_PORT.log"
 write_odoo_config "$CFG" "$ODOO_PORT" "$ODOO_DB"
 
 pids=()
@@ -14,7 +18,7 @@ cleanup() {
     trap - INT TERM EXIT
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
     wait 2>/dev/null || true
-    bash "$ROOT/scripts/pg.sh" stop
+    $pg_was_up || bash "$ROOT/scripts/pg.sh" stop
 }
 trap cleanup INT TERM EXIT
 
@@ -29,23 +33,22 @@ if real_corp; then
 else
     log "starting the WeCom emulator on 127.0.0.1:$EMULATOR_PORT"
     "$PY" -m wecom_emulator --host 127.0.0.1 --port "$EMULATOR_PORT" --directory "${EMULATOR_DIRECTORY:-demo}" \
-        > "$LOCAL/emulator.log" 2>&1 &
+        > "$EMULATOR_LOG" 2>&1 &
     pids+=($!)
-    wait_http "http://127.0.0.1:$EMULATOR_PORT/_emulator/corp" 20 || { cat "$LOCAL/emulator.log" >&2; die "the emulator did not start"; }
+    wait_http "http://127.0.0.1:$EMULATOR_PORT/_emulator/corp" 20 || { cat "$EMULATOR_LOG" >&2; die "the emulator did not start"; }
     backend="the WeCom emulator at http://127.0.0.1:$EMULATOR_PORT/cgi-bin"
 fi
 
-first_run=false
-addon_installed "$ODOO_DB" || first_run=true
-ensure_addon "$CFG" "$ODOO_DB"
-if ! real_corp && $first_run; then
-    log "pointing the addon at the emulator"
+ensure_addon "$CFG" "$ODOO_DB" "$LOCAL/odoo-install-$ODOO_DB.log"
+if ! real_corp; then
+    # fills only the settings still empty, so an administrator's changes survive restarts
     "$PY" "$ROOT/scripts/configure_emulator.py" "$CFG" "$ODOO_DB" "http://127.0.0.1:$EMULATOR_PORT"
 fi
 
-odoo -c "$CFG" -d "$ODOO_DB" --logfile "$LOCAL/odoo.log" &
+# started directly (not through the `odoo` shell function) so that $! is Odoo itself
+"$PY" -c 'import odoo.cli; odoo.cli.main()' -c "$CFG" -d "$ODOO_DB" --logfile "$ODOO_LOG" &
 pids+=($!)
-wait_http "http://127.0.0.1:$ODOO_PORT/web/login" 60 || { tail -n 30 "$LOCAL/odoo.log" >&2; die "Odoo did not start"; }
+wait_http "http://127.0.0.1:$ODOO_PORT/web/login" 60 || { tail -n 30 "$ODOO_LOG" >&2; die "Odoo did not start"; }
 
 cat <<MSG
 
@@ -53,7 +56,7 @@ cat <<MSG
   WeCom         $backend
 $( real_corp || echo "  Inbox         http://127.0.0.1:$EMULATOR_PORT/   (messages as members receive them)")
   Settings      WeCom > Configuration > Settings (Test connection)
-  Logs          .local/odoo.log$( real_corp || echo ", .local/emulator.log")
+  Logs          ${ODOO_LOG#$ROOT/}$( real_corp || echo ", ${EMULATOR_LOG#$ROOT/}")
 
   Ctrl-C stops everything.
 MSG

@@ -18,19 +18,34 @@ write_odoo_config "$CFG" "$TEST_PORT" "$TEST_DB"
 # keep the test server quiet; pytest-odoo reads USER/HOST/PORT/PASSWORD as db options, so unset them
 PYTEST_ENV=(env -u USER -u HOST -u PORT -u PASSWORD PYTHONDONTWRITEBYTECODE=1)
 
-status=0
+status=0 passed=0 failed=0
+# run_layer NAME CMD...: run a pytest layer, keep its output for the grand total
+run_layer() {
+    local name=$1 out="$LOCAL/test-$1.out"; shift
+    "$@" 2>&1 | tee "$out" || status=1
+    local p f
+    read -r p f < <(awk '/[0-9]+ (passed|failed|errors?)( |,|$)/ { line = $0 }
+        END { n = split(line, w, /[ ,=]+/); p = 0; f = 0
+              for (i = 2; i <= n; i++) { if (w[i] == "passed") p = w[i-1]; if (w[i] ~ /^(failed|errors?)$/) f += w[i-1] }
+              print p + 0, f + 0 }' "$out")
+    passed=$((passed + p)) failed=$((failed + f))
+    [ $((p + f)) -gt 0 ] || { log "layer $name ran no test"; status=1; }
+}
+
 log "layer 1: WeCom client, crypto and emulator (no database)"
-"${PYTEST_ENV[@]}" "$PY" -m pytest -p no:odoo -p no:cacheprovider -q "$ROOT/tests" --ignore="$ROOT/tests/browser" || status=1
+run_layer plain "${PYTEST_ENV[@]}" "$PY" -m pytest -p no:odoo -p no:cacheprovider -q "$ROOT/tests" --ignore="$ROOT/tests/browser"
 
 log "layer 2: the addon on Odoo 11 + PostgreSQL"
 ensure_addon "$CFG" "$TEST_DB" "$LOCAL/odoo-test-install.log"
-(cd "$ROOT" && "${PYTEST_ENV[@]}" ODOO_RC="$CFG" "$PY" -m pytest -p no:cacheprovider -p no:warnings -q \
-    --odoo-http wecom_integration/tests) || status=1
+cd "$ROOT"
+run_layer odoo "${PYTEST_ENV[@]}" ODOO_RC="$CFG" "$PY" -m pytest -p no:cacheprovider -p no:warnings -q \
+    --odoo-http wecom_integration/tests
 
 if [ "${NO_BROWSER:-}" != 1 ] && [ -d "$ROOT/tests/browser" ]; then
     log "layer 3: browser smoke test"
-    bash "$ROOT/tests/browser/run.sh" || status=1
+    run_layer browser bash "$ROOT/tests/browser/run.sh"
 fi
 
 [ $status = 0 ] && log "all test layers passed" || log "some tests FAILED"
+echo "total: $passed passed, $failed failed"
 exit $status

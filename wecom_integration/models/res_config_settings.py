@@ -1,0 +1,77 @@
+"""WeCom settings page: stored in ir.config_parameter, environment variables win.
+
+Secrets are write-only here: the form never receives a stored secret back, an empty secret field
+means "keep the stored one", and the fields are restricted to system administrators.
+"""
+from odoo import _, api, fields, models
+
+from .wecom_config import DEFAULTS, ENV_VARS, SECRET_SETTINGS, env_override
+
+SYSTEM = "base.group_system"
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    wecom_corp_id = fields.Char("Corp ID", help="企业ID, from My Company > Company Information in the WeCom admin console.")
+    wecom_agent_id = fields.Char("Agent ID", help="AgentId of the self-built app that sends messages.")
+    wecom_secret = fields.Char("App Secret", groups=SYSTEM,
+                               help="Secret of the self-built app. Leave empty to keep the stored secret.")
+    wecom_contact_secret = fields.Char(
+        "Contact-Sync Secret", groups=SYSTEM,
+        help="Optional secret of the Contacts Sync assistant (通讯录同步). With it, the directory is enumerated "
+             "with department/simplelist and user/list_id. Leave empty to keep the stored secret.")
+    wecom_base_url = fields.Char("API Base URL", help="https://qyapi.weixin.qq.com/cgi-bin, or the emulator's URL.")
+    wecom_timeout = fields.Integer("API Timeout (seconds)")
+    wecom_secret_set = fields.Boolean("App secret stored", readonly=True)
+    wecom_contact_secret_set = fields.Boolean("Contact-sync secret stored", readonly=True)
+    # name of the environment variable overriding each setting, empty when none does
+    wecom_corp_id_env = fields.Char(readonly=True)
+    wecom_agent_id_env = fields.Char(readonly=True)
+    wecom_secret_env = fields.Char(readonly=True)
+    wecom_contact_secret_env = fields.Char(readonly=True)
+    wecom_base_url_env = fields.Char(readonly=True)
+    wecom_timeout_env = fields.Char(readonly=True)
+
+    @api.model
+    def get_values(self):
+        res = super(ResConfigSettings, self).get_values()
+        config = self.env["wecom.config"]
+        for name in ENV_VARS:
+            var, value = env_override(name)
+            res["wecom_%s_env" % name] = var or False
+            if name in SECRET_SETTINGS:
+                res["wecom_%s_set" % name] = bool(value or config.get_stored(name))
+            else:
+                res["wecom_" + name] = value or config.get_stored(name) or DEFAULTS.get(name) or False
+        timeout = res["wecom_timeout"]
+        res["wecom_timeout"] = int(float(timeout)) if timeout and timeout.replace(".", "", 1).isdigit() else 0
+        return res
+
+    def _wecom_form_values(self):
+        """The values typed in the form, as strings keyed by setting name (empty = not given)."""
+        self.ensure_one()
+        values = {name: (self["wecom_" + name] or "").strip() for name in ENV_VARS if name != "timeout"}
+        values["timeout"] = str(self.wecom_timeout)
+        return values
+
+    def set_values(self):
+        super(ResConfigSettings, self).set_values()
+        config = self.env["wecom.config"]
+        typed = self._wecom_form_values()
+        config.get_settings(overrides=typed)  # validates; raises with a clear message, nothing stored
+        for name, value in typed.items():
+            if env_override(name)[0]:
+                continue  # the environment decides; keep the stored value as it is
+            if name in SECRET_SETTINGS and not value:
+                continue  # write-only: empty means keep
+            config.set_stored(name, value)
+
+    def action_wecom_clear_contact_secret(self):
+        self.env["wecom.config"].set_stored("contact_secret", "")
+        return {"type": "ir.actions.client", "tag": "reload"}
+
+    def action_wecom_test_connection(self):
+        """Test what is on screen, saved or not (environment variables still win)."""
+        settings = self.env["wecom.config"].get_settings(overrides=self._wecom_form_values())
+        return self.env["wecom.connection.test"].run(settings)

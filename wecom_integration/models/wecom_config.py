@@ -1,0 +1,118 @@
+"""Effective WeCom configuration and the factory for WeCom clients.
+
+Settings are stored as ir.config_parameter keys ``wecom_integration.<name>``. An environment
+variable, when set, wins over the stored value (server_environment style), so production
+secrets need not live in the database. ``WECHAT_*`` names are accepted as aliases: they are the
+names the original module used.
+"""
+import os
+from collections import OrderedDict
+
+from odoo import _, api, models
+from odoo.exceptions import UserError
+
+from ..wecom.client import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, WecomClient
+from .wecom_access_token import PgTokenStore
+
+PARAM_PREFIX = "wecom_integration."
+MAX_TIMEOUT = 300
+
+# setting name -> environment variables, the first one set wins
+ENV_VARS = OrderedDict([
+    ("corp_id", ("WECOM_CORP_ID", "WECHAT_CORP_ID")),
+    ("agent_id", ("WECOM_AGENT_ID", "WECHAT_AGENT_ID")),
+    ("secret", ("WECOM_SECRET", "WECHAT_SECRET")),
+    ("contact_secret", ("WECOM_CONTACT_SECRET", "WECHAT_CONTACT_SECRET")),
+    ("base_url", ("WECOM_API_BASE_URL", "WECHAT_API_BASE_URL")),
+    ("timeout", ("WECOM_TIMEOUT", "WECHAT_TIMEOUT")),
+])
+SECRET_SETTINGS = ("secret", "contact_secret")
+DEFAULTS = {"base_url": DEFAULT_BASE_URL, "timeout": str(DEFAULT_TIMEOUT)}
+
+
+def env_override(name):
+    """(variable, value) of the environment variable overriding setting ``name``, or (None, None)."""
+    for var in ENV_VARS[name]:
+        value = os.environ.get(var, "").strip()
+        if value:
+            return var, value
+    return None, None
+
+
+class WecomConfig(models.AbstractModel):
+    _name = "wecom.config"
+    _description = "WeCom configuration"
+
+    @api.model
+    def get_stored(self, name):
+        return self.env["ir.config_parameter"].sudo().get_param(PARAM_PREFIX + name) or ""
+
+    @api.model
+    def set_stored(self, name, value):
+        self.env["ir.config_parameter"].sudo().set_param(PARAM_PREFIX + name, value or "")
+
+    @api.model
+    def get_settings(self, overrides=None):
+        """The effective settings as a dict of strings, validated and normalised.
+
+        ``overrides`` (values typed in the settings form but not saved yet) take the place of the
+        stored values; environment variables still win over both. ``settings['env']`` maps each
+        overridden setting to the variable that set it.
+        """
+        overrides = overrides or {}
+        settings, from_env = {}, {}
+        for name in ENV_VARS:
+            var, value = env_override(name)
+            if var:
+                from_env[name] = var
+            elif overrides.get(name):
+                value = overrides[name]
+            else:
+                value = self.get_stored(name) or DEFAULTS.get(name, "")
+            settings[name] = (value or "").strip()
+        settings["env"] = from_env
+        self._validate(settings)
+        return settings
+
+    @api.model
+    def _validate(self, settings):
+        def origin(name):
+            var = settings["env"].get(name)
+            return _("environment variable %s") % var if var else _("WeCom settings")
+
+        agent_id = settings["agent_id"]
+        if agent_id and not agent_id.isdigit():
+            raise UserError(_("The WeCom agent id must be a whole number (AgentId of the app), got %r in the %s.")
+                            % (agent_id, origin("agent_id")))
+        try:
+            timeout = float(settings["timeout"])
+        except ValueError:
+            timeout = -1
+        if not 0 < timeout <= MAX_TIMEOUT:
+            raise UserError(_("The WeCom API timeout must be a number of seconds between 1 and %s, got %r in the %s.")
+                            % (MAX_TIMEOUT, settings["timeout"], origin("timeout")))
+        if not settings["base_url"].startswith(("http://", "https://")):
+            raise UserError(_("The WeCom API base URL must start with http:// or https://, got %r in the %s.")
+                            % (settings["base_url"], origin("base_url")))
+
+    @api.model
+    def get_client(self, secret_kind="app", settings=None):
+        """A WecomClient for the app secret (``app``) or the contact-sync secret (``contact``).
+
+        Tokens are cached in PostgreSQL (wecom.access.token) and shared by every worker.
+        """
+        settings = settings or self.get_settings()
+        secret = settings["secret"] if secret_kind == "app" else settings["contact_secret"]
+        if not settings["corp_id"] or not secret:
+            which = _("app secret") if secret_kind == "app" else _("contact-sync secret")
+            raise UserError(_("WeCom is not configured: set the corp id and the %s in Settings > WeCom, "
+                              "or WECOM_CORP_ID and WECOM_%s in the server environment.")
+                            % (which, "SECRET" if secret_kind == "app" else "CONTACT_SECRET"))
+        return WecomClient(
+            corp_id=settings["corp_id"],
+            secret=secret,
+            agent_id=int(settings["agent_id"]) if settings["agent_id"] and secret_kind == "app" else None,
+            base_url=settings["base_url"],
+            timeout=float(settings["timeout"]),
+            token_store=PgTokenStore(self.pool),
+        )

@@ -1,0 +1,5 @@
+# Odoo 11 only runs the test modules imported here.
+from . import test_settings
+from . import test_security
+from . import test_connection
+from . import test_token_store

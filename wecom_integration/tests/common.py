@@ -1,0 +1,79 @@
+"""Shared test setup: Odoo talks to the WeCom emulator in-process through `responses`.
+
+Nothing reaches the network: the addon is configured with a base URL on a reserved test host,
+and `responses` routes those requests into the emulator's WSGI app. Requests to the local Odoo
+server (HttpCase) pass through.
+"""
+import os
+from contextlib import closing
+
+import responses
+
+from odoo.tests.common import TransactionCase, at_install, post_install
+
+from wecom_emulator import Emulator
+from wecom_emulator.testing import install
+
+from ..models.wecom_config import ENV_VARS
+
+EMULATOR_URL = "http://wecom-emulator.test/cgi-bin"
+WECOM_ENV_VARS = [var for names in ENV_VARS.values() for var in names]
+
+
+def clear_token_cache(registry):
+    # Tokens are committed in a cursor of their own, so they outlive the test transaction.
+    with closing(registry.cursor()) as cr:
+        cr.execute("DELETE FROM wecom_access_token")
+        cr.commit()
+
+
+def restore_env(var, value):
+    if value is None:
+        os.environ.pop(var, None)
+    else:
+        os.environ[var] = value
+
+
+class EmulatorMixin(object):
+    """Start an emulator, route WeCom calls into it and configure the addon for it."""
+
+    emulator_directory = "demo"
+    configure_contact_secret = False
+
+    def setUp(self):
+        super(EmulatorMixin, self).setUp()
+        saved_env = {var: os.environ.pop(var) for var in WECOM_ENV_VARS if var in os.environ}
+        self.addCleanup(os.environ.update, saved_env)
+        self.emulator = Emulator(directory=self.emulator_directory)
+        self.rsps = responses.RequestsMock(assert_all_requests_are_fired=False)
+        self.rsps.add_passthru("http://127.0.0.1")
+        install(self.rsps, self.emulator, base_url=EMULATOR_URL)
+        self.rsps.start()
+        self.addCleanup(self.rsps.stop)
+        clear_token_cache(self.registry)
+        self.addCleanup(clear_token_cache, self.registry)
+        self.set_wecom_params(
+            corp_id=self.emulator.corp_id,
+            agent_id=str(self.emulator.app.agent_id),
+            secret=self.emulator.app.secret,
+            contact_secret=self.emulator.contact_secret if self.configure_contact_secret else "",
+            base_url=EMULATOR_URL,
+            timeout="5",
+        )
+
+    def set_wecom_params(self, **values):
+        config = self.env["wecom.config"]
+        for name, value in values.items():
+            config.set_stored(name, value)
+
+    def set_env(self, **variables):
+        """Set environment variables for this test only."""
+        for var, value in variables.items():
+            self.addCleanup(restore_env, var, os.environ.get(var))
+            os.environ[var] = value
+
+
+@at_install(False)
+@post_install(True)
+class WecomTransactionCase(EmulatorMixin, TransactionCase):
+    pass

@@ -1,0 +1,73 @@
+from odoo.exceptions import UserError
+
+from .common import WecomTransactionCase
+
+
+class TestConnection(WecomTransactionCase):
+
+    def run_test(self, **form_values):
+        action = self.env["res.config.settings"].create(form_values).action_wecom_test_connection()
+        self.assertEqual(action["res_model"], "wecom.connection.test")
+        self.assertEqual(action["target"], "new")
+        return self.env["wecom.connection.test"].browse(action["res_id"])
+
+    def test_app_secret_works(self):
+        result = self.run_test()
+        self.assertTrue(result.success, result.summary)
+        self.assertTrue(result.summary.startswith("Connection OK."))
+        self.assertIn("App secret: OK (agent %s)" % self.emulator.app.agent_id, result.summary)
+        self.assertNotIn("Contact-sync", result.summary, "no contact-sync secret configured, none tested")
+        self.assertEqual(self.emulator.calls("gettoken"), 1)
+        self.assertEqual(self.emulator.calls("department/simplelist"), 1)
+
+    def test_both_secrets(self):
+        self.set_wecom_params(contact_secret=self.emulator.contact_secret)
+        result = self.run_test()
+        self.assertTrue(result.success, result.summary)
+        self.assertIn("Contact-sync secret: OK", result.summary)
+        self.assertEqual(self.emulator.calls("gettoken"), 2, "one token per secret")
+        self.assertEqual(self.emulator.calls("user/list_id"), 1)
+
+    def test_wrong_secret_is_explained(self):
+        result = self.run_test(wecom_secret="not-the-secret")
+        self.assertFalse(result.success)
+        self.assertTrue(result.summary.startswith("Connection FAILED."))
+        self.assertIn("[40001]", result.summary)
+        self.assertIn("secret", result.summary.lower())
+        self.assertNotIn("not-the-secret", result.summary, "a secret is never echoed back")
+        # the form's values were only tested, not saved
+        self.assertEqual(self.env["wecom.config"].get_stored("secret"), self.emulator.app.secret)
+
+    def test_untrusted_ip_is_explained(self):
+        self.emulator.inject_fault("gettoken", kind="errcode", errcode=60020, count=1)
+        result = self.run_test()
+        self.assertFalse(result.success)
+        self.assertIn("[60020]", result.summary)
+        self.assertIn("trusted IP", result.summary)
+        self.assertEqual(self.emulator.calls("gettoken"), 1, "60020 is a configuration error: no retry")
+
+    def test_contact_secret_failure_does_not_hide_app_success(self):
+        result = self.run_test(wecom_contact_secret="wrong-contact-secret")
+        self.assertFalse(result.success)
+        self.assertIn("App secret: OK", result.summary)
+        self.assertIn("Contact-sync secret: FAILED", result.summary)
+
+    def test_missing_agent_id_is_reported(self):
+        self.set_wecom_params(agent_id="")
+        result = self.run_test(wecom_agent_id="")
+        self.assertTrue(result.success)
+        self.assertIn("messages cannot be sent", result.summary)
+
+    def test_unconfigured_or_invalid_settings_raise(self):
+        self.set_wecom_params(corp_id="")
+        with self.assertRaises(UserError):
+            self.run_test()
+        with self.assertRaises(UserError):
+            self.run_test(wecom_corp_id=self.emulator.corp_id, wecom_base_url="ftp://nope")
+        self.assertEqual(self.emulator.calls(), 0, "nothing was sent")
+
+    def test_chinese_users_get_the_chinese_explanation(self):
+        settings = self.env["wecom.config"].get_settings(overrides={"secret": "bad"})
+        action = self.env["wecom.connection.test"].with_context(lang="zh_CN").run(settings)
+        summary = self.env["wecom.connection.test"].browse(action["res_id"]).summary
+        self.assertIn("企业微信接口错误 [40001]", summary)

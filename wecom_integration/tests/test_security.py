@@ -1,0 +1,61 @@
+from odoo.exceptions import AccessError
+
+from .common import WecomTransactionCase
+
+PERMISSION_GROUPS = {
+    "wechat.sync.department": "wecom_group_sync_department",
+    "wechat.sync.user": "wecom_group_sync_user",
+    "wechat.sync.all": "wecom_group_sync_all",
+    "wechat.sync.view": "wecom_group_sync_view",
+    "wechat.department.view": "wecom_group_department_view",
+    "wechat.user.view": "wecom_group_user_view",
+    "wechat.message.view": "wecom_group_message_view",
+    "wechat.message.send": "wecom_group_message_send",
+}
+
+
+class TestSecurity(WecomTransactionCase):
+
+    def make_user(self, login, *groups):
+        group_ids = [self.env.ref("wecom_integration." + g).id for g in groups]
+        return self.env["res.users"].create({
+            "name": login, "login": login,
+            "groups_id": [(6, 0, [self.env.ref("base.group_user").id] + group_ids)],
+        })
+
+    def test_every_original_permission_has_a_group(self):
+        for permission, xmlid in PERMISSION_GROUPS.items():
+            group = self.env.ref("wecom_integration." + xmlid)
+            self.assertIn(permission, group.name)
+
+    def test_roles(self):
+        manager = self.make_user("wecom_manager", "wecom_group_manager")
+        user = self.make_user("wecom_user", "wecom_group_user")
+        for xmlid in PERMISSION_GROUPS.values():
+            self.assertTrue(manager.has_group("wecom_integration." + xmlid), xmlid)
+        for xmlid in ("wecom_group_department_view", "wecom_group_user_view", "wecom_group_sync_view",
+                      "wecom_group_message_view", "wecom_group_message_send"):
+            self.assertTrue(user.has_group("wecom_integration." + xmlid), xmlid)
+        for xmlid in ("wecom_group_sync_department", "wecom_group_sync_user", "wecom_group_sync_all"):
+            self.assertFalse(user.has_group("wecom_integration." + xmlid), xmlid)
+        self.assertTrue(self.env.ref("base.user_root").has_group("wecom_integration.wecom_group_manager"),
+                        "the administrator is a WeCom Manager")
+
+    def test_secrets_are_for_system_administrators_only(self):
+        manager = self.make_user("wecom_manager2", "wecom_group_manager")
+        with self.assertRaises(AccessError):
+            self.env["ir.config_parameter"].sudo(manager).get_param("wecom_integration.secret")
+        with self.assertRaises(AccessError):
+            self.env["res.config.settings"].sudo(manager).create({})
+        form = self.env["res.config.settings"].create({"wecom_secret": "typed-by-admin"})
+        with self.assertRaises(AccessError):
+            form.sudo(manager).read(["wecom_secret"])
+        with self.assertRaises(AccessError):
+            form.sudo(manager).execute()
+        self.assertEqual(self.env["wecom.config"].get_stored("secret"), self.emulator.app.secret)
+        # the token cache is not readable either
+        self.env["wecom.config"].get_client().get_token()
+        with self.assertRaises(AccessError):
+            self.env["wecom.access.token"].sudo(manager).search([]).read(["key"])
+        token_field = self.env["wecom.access.token"]._fields["token"]
+        self.assertEqual(token_field.groups, "base.group_system")

@@ -1,0 +1,97 @@
+from odoo.exceptions import UserError
+
+from .common import WecomTransactionCase
+
+
+class TestSettings(WecomTransactionCase):
+
+    def settings(self, **values):
+        return self.env["res.config.settings"].create(values)
+
+    def stored(self, name):
+        return self.env["wecom.config"].get_stored(name)
+
+    def test_values_are_stored_and_read_back(self):
+        self.settings(wecom_corp_id=" ww0123456789abcdef ", wecom_agent_id="1000009",
+                      wecom_base_url="https://example.test/cgi-bin", wecom_timeout=12).execute()
+        self.assertEqual(self.stored("corp_id"), "ww0123456789abcdef")
+        self.assertEqual(self.stored("agent_id"), "1000009")
+        form = self.settings()
+        self.assertEqual(form.wecom_corp_id, "ww0123456789abcdef")
+        self.assertEqual(form.wecom_timeout, 12)
+        self.assertEqual(form.wecom_base_url, "https://example.test/cgi-bin")
+
+    def test_secret_is_write_only(self):
+        form = self.settings()
+        self.assertFalse(form.wecom_secret, "a stored secret must never be sent back to the form")
+        self.assertTrue(form.wecom_secret_set)
+        # saving with the secret field empty keeps the stored secret
+        form.execute()
+        self.assertEqual(self.stored("secret"), self.emulator.app.secret)
+        self.settings(wecom_secret="a-new-secret").execute()
+        self.assertEqual(self.stored("secret"), "a-new-secret")
+        self.assertFalse(self.settings().wecom_secret)
+
+    def test_contact_secret_can_be_removed(self):
+        self.settings(wecom_contact_secret="contact-secret").execute()
+        form = self.settings()
+        self.assertTrue(form.wecom_contact_secret_set)
+        form.action_wecom_clear_contact_secret()
+        self.assertEqual(self.stored("contact_secret"), "")
+        self.assertFalse(self.settings().wecom_contact_secret_set)
+
+    def test_bad_values_are_refused_and_nothing_is_stored(self):
+        cases = [
+            ({"wecom_agent_id": "10000x2"}, "agent id must be a whole number"),
+            ({"wecom_timeout": 0}, "timeout must be a number of seconds"),
+            ({"wecom_timeout": 301}, "timeout must be a number of seconds"),
+            ({"wecom_base_url": "qyapi.weixin.qq.com/cgi-bin"}, "must start with http"),
+        ]
+        for values, message in cases:
+            with self.assertRaises(UserError) as caught:
+                self.settings(wecom_corp_id="wwchanged", wecom_secret="changed", **values).execute()
+            self.assertIn(message, caught.exception.name)
+            self.assertEqual(self.stored("corp_id"), self.emulator.corp_id)
+            self.assertEqual(self.stored("secret"), self.emulator.app.secret)
+
+    def test_environment_overrides_stored_values(self):
+        self.set_env(WECOM_CORP_ID="wwfromenv", WECOM_SECRET="secret-from-env", WECOM_TIMEOUT="7")
+        settings = self.env["wecom.config"].get_settings()
+        self.assertEqual(settings["corp_id"], "wwfromenv")
+        self.assertEqual(settings["secret"], "secret-from-env")
+        self.assertEqual(settings["timeout"], "7")
+        self.assertEqual(settings["agent_id"], str(self.emulator.app.agent_id), "not overridden: stored value")
+        self.assertEqual(settings["env"], {"corp_id": "WECOM_CORP_ID", "secret": "WECOM_SECRET", "timeout": "WECOM_TIMEOUT"})
+        form = self.settings()
+        self.assertEqual(form.wecom_corp_id, "wwfromenv")
+        self.assertEqual(form.wecom_corp_id_env, "WECOM_CORP_ID")
+        self.assertFalse(form.wecom_secret, "secrets from the environment are not shown either")
+        self.assertTrue(form.wecom_secret_set)
+        self.assertFalse(form.wecom_agent_id_env)
+        # saving the page does not copy environment values into the database
+        form.execute()
+        self.assertEqual(self.stored("corp_id"), self.emulator.corp_id)
+        self.assertEqual(self.stored("secret"), self.emulator.app.secret)
+
+    def test_original_module_variable_names_are_aliases(self):
+        self.set_env(WECHAT_CORP_ID="wwlegacy", WECHAT_AGENT_ID="1000042", WECHAT_SECRET="legacy-secret")
+        settings = self.env["wecom.config"].get_settings()
+        self.assertEqual((settings["corp_id"], settings["agent_id"], settings["secret"]),
+                         ("wwlegacy", "1000042", "legacy-secret"))
+        # the WECOM_ name wins over its alias
+        self.set_env(WECOM_CORP_ID="wwnew")
+        self.assertEqual(self.env["wecom.config"].get_settings()["corp_id"], "wwnew")
+
+    def test_invalid_environment_value_names_the_variable(self):
+        self.set_env(WECOM_AGENT_ID="abc")
+        with self.assertRaises(UserError) as caught:
+            self.env["wecom.config"].get_settings()
+        self.assertIn("environment variable WECOM_AGENT_ID", caught.exception.name)
+
+    def test_client_needs_corp_id_and_secret(self):
+        self.set_wecom_params(secret="")
+        with self.assertRaises(UserError) as caught:
+            self.env["wecom.config"].get_client()
+        self.assertIn("WeCom is not configured", caught.exception.name)
+        with self.assertRaises(UserError):
+            self.env["wecom.config"].get_client("contact")

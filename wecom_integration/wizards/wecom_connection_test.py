@@ -1,0 +1,51 @@
+"""The "Test connection" result: one line per configured secret, with what to do on failure."""
+from odoo import _, api, fields, models
+
+from ..wecom.errors import WecomError
+
+
+class WecomConnectionTest(models.TransientModel):
+    _name = "wecom.connection.test"
+    _description = "WeCom connection test"
+
+    success = fields.Boolean(readonly=True)
+    summary = fields.Text(readonly=True)
+
+    @api.model
+    def run(self, settings):
+        checks = [("app", _("App secret"))]
+        if settings["contact_secret"]:
+            checks.append(("contact", _("Contact-sync secret")))
+        lines, success = [], True
+        for kind, label in checks:
+            try:
+                lines.append("%s: %s" % (label, self._check(kind, settings)))
+            except WecomError as error:
+                success = False
+                lines.append(_("%s: FAILED\n  %s") % (label, error.describe(self._lang())))
+        if not settings["agent_id"]:
+            lines.append(_("Agent ID: not set. Directory sync works, but messages cannot be sent."))
+        lines.insert(0, _("Connection OK.") if success else _("Connection FAILED."))
+        wizard = self.create({"success": success, "summary": "\n".join(lines)})
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("WeCom connection test"),
+            "res_model": self._name,
+            "res_id": wizard.id,
+            "view_mode": "form",
+            "view_type": "form",
+            "target": "new",
+        }
+
+    @api.model
+    def _check(self, kind, settings):
+        client = self.env["wecom.config"].get_client(kind, settings)
+        if kind == "app":
+            departments = client.department_simplelist()
+            return _("OK (agent %s): access token obtained, %s departments visible to the app.") % (
+                settings["agent_id"] or "-", len(departments))
+        client.request("POST", "user/list_id", json={"limit": 1})
+        return _("OK: access token obtained, the member list can be enumerated.")
+
+    def _lang(self):
+        return "zh" if (self.env.lang or "").startswith("zh") else "en"
