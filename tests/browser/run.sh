@@ -1,0 +1,203 @@
+#!/usr/bin/env bash
+# Layer 3 of `make test`: a headless Chromium smoke test of the running stack.
+#
+#   1. Chromium from Debian (apt-get install chromium) when /usr/bin/chromium is missing;
+#   2. .local/browser-venv: the machine's python3 (>= 3.10) with the pinned Playwright and pytest
+#      of tests/browser/requirements.txt (never the project's Python 3.7 .venv);
+#   3. scripts/run.sh (what `make run` runs) in the background on its own ports and database, so a
+#      `make run` on 8069/8899 or the test server on 8169 are left alone; log in .local/browser-stack.log;
+#   4. tests/browser/test_settings_smoke.py: log in, open WeCom > Configuration > Settings, press
+#      "Test connection", check the dialog and the emulator's counters; screenshots in .local/screenshots/;
+#   5. the stack is always stopped on exit; the exit status is pytest's.
+#
+# Settings (environment): BROWSER_ODOO_PORT (8269), BROWSER_EMULATOR_PORT (8999), BROWSER_ODOO_DB
+# (wecom_browser; the database remembers the emulator port it was created with, so change both
+# together), BROWSER_STACK_TIMEOUT (seconds to wait for Odoo, 300), CHROMIUM (/usr/bin/chromium),
+# BROWSER_PYTHON (an interpreter for the venv), BROWSER_HEADED=1 (show the browser, needs a display).
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+LOCAL="$ROOT/.local"
+BVENV="$LOCAL/browser-venv"
+BPY="$BVENV/bin/python"
+CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
+ODOO_PORT="${BROWSER_ODOO_PORT:-8269}"
+EMULATOR_PORT="${BROWSER_EMULATOR_PORT:-8999}"
+ODOO_DB="${BROWSER_ODOO_DB:-wecom_browser}"
+STACK_TIMEOUT="${BROWSER_STACK_TIMEOUT:-300}"
+STACK_LOG="$LOCAL/browser-stack.log"
+SCREENSHOTS="$LOCAL/screenshots"
+MIN_PYTHON="3.10"  # playwright 1.65 needs it
+
+log() { printf '\033[1m[browser]\033[0m %s\n' "$*" >&2; }
+die() { printf '\033[31m[browser] %s\033[0m\n' "$*" >&2; exit 1; }
+mkdir -p "$LOCAL" "$SCREENSHOTS"
+started=$SECONDS
+
+# ---------------------------------------------------------------------------------- 1. Chromium
+apt_install() {
+    [ "$(id -u)" = 0 ] || die "missing Debian packages: run 'sudo apt-get install $*' (or set CHROMIUM=/path/to/chromium)"
+    command -v apt-get >/dev/null 2>&1 || die "no apt-get here: install Chromium and set CHROMIUM=/path/to/chromium"
+    export DEBIAN_FRONTEND=noninteractive
+    local pkg
+    for pkg in "$@"; do
+        # (no `| grep -q`: with pipefail its early exit would fail the pipeline)
+        if [[ "$(apt-cache policy "$pkg" 2>/dev/null)" != *"Candidate: "[0-9]* ]]; then
+            log "apt-get update"
+            apt-get update -qq >"$LOCAL/browser-apt.log" 2>&1 || { cat "$LOCAL/browser-apt.log" >&2; die "apt-get update failed"; }
+            break
+        fi
+    done
+    log "apt-get install $*"
+    apt-get install -y -qq "$@" >>"$LOCAL/browser-apt.log" 2>&1 \
+        || { tail -n 30 "$LOCAL/browser-apt.log" >&2; die "apt-get install $* failed (log: .local/browser-apt.log)"; }
+}
+
+ensure_chromium() {
+    local missing=()
+    if [ ! -x "$CHROMIUM" ]; then
+        [ "$CHROMIUM" = /usr/bin/chromium ] || die "CHROMIUM=$CHROMIUM is not an executable"
+        missing+=(chromium)
+    fi
+    # A CJK font, so screenshots show the page's Chinese (企业ID, 通讯录同步) instead of empty boxes.
+    if [ "$CHROMIUM" = /usr/bin/chromium ] && [ ! -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] \
+        && ! { command -v fc-list >/dev/null 2>&1 && [ -n "$(fc-list :lang=zh family 2>/dev/null)" ]; }; then
+        if [ "$(id -u)" = 0 ]; then missing+=(fonts-wqy-microhei); else log "no CJK font: Chinese text shows as boxes in screenshots"; fi
+    fi
+    [ ${#missing[@]} = 0 ] || apt_install "${missing[@]}"
+    [ -x "$CHROMIUM" ] || die "$CHROMIUM is still missing after apt-get install chromium"
+}
+
+# ---------------------------------------------------------------------------------- 2. the venv
+find_python() {
+    local c
+    for c in "${BROWSER_PYTHON:-}" python3 python3.13 python3.12 python3.11 python3.10 /usr/bin/python3; do
+        [ -n "$c" ] || continue
+        # a pyenv shim answers `command -v` without working, so each candidate is run
+        if "$c" -c "import sys, venv, ensurepip; assert sys.version_info >= tuple(map(int, '$MIN_PYTHON'.split('.')))" \
+            >/dev/null 2>&1; then
+            "$c" -c 'import sys; print(sys.executable)'; return 0
+        fi
+    done
+    return 1
+}
+
+ensure_venv() {
+    local stamp="$BVENV/.installed" py
+    if [ -f "$stamp" ] && cmp -s "$stamp" "$HERE/requirements.txt" && "$BPY" -c 'import playwright, pytest' >/dev/null 2>&1; then
+        return 0
+    fi
+    if ! "$BPY" -c "import sys; assert sys.version_info >= tuple(map(int, '$MIN_PYTHON'.split('.')))" >/dev/null 2>&1; then
+        py="$(find_python)" || die "no Python >= $MIN_PYTHON with venv/ensurepip for the browser tooling: install python3 and python3-venv, or set BROWSER_PYTHON"
+        log "creating .local/browser-venv with $py"
+        rm -rf "$BVENV"
+        "$py" -m venv "$BVENV"
+    fi
+    log "installing the pinned Playwright and pytest into .local/browser-venv"
+    "$BPY" -m pip install -q --disable-pip-version-check --no-input -r "$HERE/requirements.txt" >"$LOCAL/browser-pip.log" 2>&1 \
+        || { grep -v "^WARNING: Location" "$LOCAL/browser-pip.log" | tail -n 30 >&2; die "pip install failed (log: .local/browser-pip.log)"; }
+    cp "$HERE/requirements.txt" "$stamp"
+}
+
+# ---------------------------------------------------------------------------------- 3. the stack
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+http_ok() { "$BPY" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=3)' "$1" >/dev/null 2>&1; }
+
+# process $1 runs (a zombie does not)
+proc_alive() { local s; s="$(ps -o stat= -p "$1" 2>/dev/null)" && [[ $s != Z* ]]; }
+
+# a process (not a zombie) is left in process group $1
+group_alive() { ps -e -o pgid=,stat= | awk -v g="$1" '$1 == g && $2 !~ /^Z/ { found = 1 } END { exit !found }'; }
+
+STACK_PID=""
+stop_stack() {
+    local rc=$? i p
+    trap - EXIT INT TERM
+    if [ -n "$STACK_PID" ]; then
+        if group_alive "$STACK_PID"; then
+            log "stopping the stack (scripts/run.sh, process group $STACK_PID)"
+            kill -TERM -- "-$STACK_PID" 2>/dev/null || true
+            for i in $(seq 1 120); do group_alive "$STACK_PID" || break; sleep 0.5; done
+            if group_alive "$STACK_PID"; then
+                log "still running after 60 s: SIGKILL"
+                kill -KILL -- "-$STACK_PID" 2>/dev/null || true
+                sleep 1
+            fi
+        fi
+        wait "$STACK_PID" 2>/dev/null || true
+        for p in "$ODOO_PORT" "$EMULATOR_PORT"; do
+            for i in $(seq 1 20); do port_open "$p" || break; sleep 0.5; done
+            if port_open "$p"; then
+                log "something still listens on 127.0.0.1:$p after the stack was stopped:"
+                ss -ltnp "sport = :$p" >&2 2>/dev/null || true
+                [ "$rc" != 0 ] || rc=1
+            fi
+        done
+    fi
+    exit "$rc"
+}
+
+start_stack() {
+    local p
+    for p in "$ODOO_PORT" "$EMULATOR_PORT"; do
+        if port_open "$p"; then
+            ss -ltnp "sport = :$p" >&2 2>/dev/null || true
+            die "port $p is already taken (a leftover browser-test stack?): stop it, or set BROWSER_ODOO_PORT / BROWSER_EMULATOR_PORT"
+        fi
+    done
+    # WECOM_*/WECHAT_* would make scripts/run.sh talk to a real corp and override the stored settings.
+    local clean_env=(-u EMULATOR_DIRECTORY) v
+    for v in $(compgen -e | grep -E '^(WECOM|WECHAT)_' || true); do clean_env+=(-u "$v"); done
+    log "starting scripts/run.sh: Odoo on 127.0.0.1:$ODOO_PORT (database $ODOO_DB), emulator on 127.0.0.1:$EMULATOR_PORT"
+    trap stop_stack EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    # setsid: a process group of its own, so stop_stack reaches every process run.sh started
+    setsid env "${clean_env[@]}" ODOO_DB="$ODOO_DB" ODOO_PORT="$ODOO_PORT" EMULATOR_PORT="$EMULATOR_PORT" \
+        bash "$ROOT/scripts/run.sh" >"$STACK_LOG" 2>&1 </dev/null &
+    STACK_PID=$!
+    local i
+    for i in $(seq 1 50); do  # until setsid has run
+        [ "$(ps -o pgid= -p "$STACK_PID" 2>/dev/null | tr -d ' ')" = "$STACK_PID" ] && break
+        sleep 0.1
+    done
+
+    local deadline=$((SECONDS + STACK_TIMEOUT)) status
+    until http_ok "http://127.0.0.1:$ODOO_PORT/web/login"; do
+        if ! proc_alive "$STACK_PID"; then
+            status=0; wait "$STACK_PID" || status=$?
+            tail -n 40 "$STACK_LOG" >&2
+            die "scripts/run.sh exited (status $status) before Odoo answered on port $ODOO_PORT (log: .local/browser-stack.log)"
+        fi
+        if [ $SECONDS -ge $deadline ]; then
+            tail -n 40 "$STACK_LOG" >&2
+            die "Odoo did not answer on http://127.0.0.1:$ODOO_PORT/web/login within ${STACK_TIMEOUT}s (log: .local/browser-stack.log)"
+        fi
+        sleep 1
+    done
+    http_ok "http://127.0.0.1:$EMULATOR_PORT/_emulator/corp" || die "the emulator does not answer on port $EMULATOR_PORT"
+    log "stack up after $((SECONDS - started)) s"
+}
+
+# ---------------------------------------------------------------------------------- 4. the test
+ensure_chromium
+ensure_venv
+start_stack
+
+log "running tests/browser/test_settings_smoke.py"
+rm -f "$SCREENSHOTS"/*.png
+status=0
+(cd "$HERE" && env PYTHONDONTWRITEBYTECODE=1 \
+    BROWSER_ODOO_URL="http://127.0.0.1:$ODOO_PORT" BROWSER_EMULATOR_URL="http://127.0.0.1:$EMULATOR_PORT" \
+    BROWSER_CHROMIUM="$CHROMIUM" BROWSER_SCREENSHOTS="$SCREENSHOTS" \
+    "$BPY" -m pytest -c "$HERE/pytest.ini" --rootdir "$HERE" --confcutdir "$HERE" -v "$HERE/test_settings_smoke.py") \
+    || status=$?
+# (pytest's own summary line stays the last "N passed/failed" line: scripts/test.sh totals those)
+if [ $status = 0 ]; then
+    log "browser smoke test OK after $((SECONDS - started)) s in all; screenshots in .local/screenshots/"
+else
+    log "browser smoke test FAILED (pytest status $status); screenshots in .local/screenshots/, logs .local/browser-stack.log and .local/odoo.log"
+fi
+exit $status
