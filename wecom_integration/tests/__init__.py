@@ -3,3 +3,4 @@ from . import test_settings
 from . import test_security
 from . import test_connection
 from . import test_token_store
+from . import test_i18n

@@ -19,7 +19,7 @@ class WecomConnectionTest(models.TransientModel):
         lines, success = [], True
         for kind, label in checks:
             try:
-                lines.append("%s: %s" % (label, self._check(kind, settings)))
+                lines.append(_("%s: %s") % (label, self._check(kind, settings)))
             except WecomError as error:
                 success = False
                 lines.append(_("%s: FAILED\n  %s") % (label, error.describe(self._lang())))
