@@ -4,6 +4,7 @@ Secrets are write-only here: the form never receives a stored secret back, an em
 means "keep the stored one", and the fields are restricted to system administrators.
 """
 from odoo import _, api, fields, models
+from odoo.exceptions import UserError
 
 from .wecom_config import DEFAULTS, ENV_VARS, SECRET_SETTINGS, env_override
 
@@ -23,6 +24,15 @@ class ResConfigSettings(models.TransientModel):
              "with department/simplelist and user/list_id. Leave empty to keep the stored secret.")
     wecom_base_url = fields.Char("API Base URL", help="https://qyapi.weixin.qq.com/cgi-bin, or the emulator's URL.")
     wecom_timeout = fields.Integer("API Timeout (seconds)")
+    wecom_archive_threshold = fields.Integer(
+        "Archive safety threshold (%)",
+        help="A sync that would archive more than this share of the departments, members or tags "
+             "refuses to run and changes nothing.")
+    wecom_user_match = fields.Selection(
+        [("off", "Do not link"), ("login", "Login equals the WeCom userid"), ("email", "Same email"),
+         ("mobile", "Same mobile number")], string="Link members to Odoo users",
+        help="How the sync links WeCom members to existing Odoo users. Only unambiguous matches are "
+             "linked and no Odoo user is ever created.")
     wecom_secret_set = fields.Boolean("App secret stored", readonly=True)
     wecom_contact_secret_set = fields.Boolean("Contact-sync secret stored", readonly=True)
     # name of the environment variable overriding each setting, empty when none does
@@ -44,6 +54,8 @@ class ResConfigSettings(models.TransientModel):
                 res["wecom_%s_set" % name] = bool(value or config.get_stored(name))
             else:
                 res["wecom_" + name] = value or config.get_stored(name) or DEFAULTS.get(name) or False
+        res["wecom_archive_threshold"] = int(config.get_archive_threshold())
+        res["wecom_user_match"] = config.get_user_match()
         timeout = res["wecom_timeout"]
         res["wecom_timeout"] = int(float(timeout)) if timeout and timeout.replace(".", "", 1).isdigit() else 0
         return res
@@ -66,6 +78,23 @@ class ResConfigSettings(models.TransientModel):
             if name in SECRET_SETTINGS and not value:
                 continue  # write-only: empty means keep
             config.set_stored(name, value)
+        if not 0 <= self.wecom_archive_threshold <= 100:
+            raise UserError(_("The archive safety threshold must be a percentage between 0 and 100, got %s.")
+                            % self.wecom_archive_threshold)
+        config.set_stored("archive_threshold", str(self.wecom_archive_threshold))
+        config.set_stored("user_match", self.wecom_user_match or "off")
+
+    def action_wecom_sync_departments(self):
+        return self.env["wecom.sync.service"].action_sync("department")
+
+    def action_wecom_sync_users(self):
+        return self.env["wecom.sync.service"].action_sync("user")
+
+    def action_wecom_sync_tags(self):
+        return self.env["wecom.sync.service"].action_sync("tag")
+
+    def action_wecom_sync_all(self):
+        return self.env["wecom.sync.service"].action_sync("all")
 
     def action_wecom_clear_contact_secret(self):
         self.env["wecom.config"].set_stored("contact_secret", "")

@@ -27,6 +27,8 @@ ENV_VARS = OrderedDict([
     ("timeout", ("WECOM_TIMEOUT", "WECHAT_TIMEOUT")),
 ])
 SECRET_SETTINGS = ("secret", "contact_secret")
+USER_MATCH_MODES = ("off", "login", "email", "mobile")
+DEFAULT_ARCHIVE_THRESHOLD = 20
 DEFAULTS = {"base_url": DEFAULT_BASE_URL, "timeout": str(DEFAULT_TIMEOUT)}
 
 
@@ -96,6 +98,11 @@ class WecomConfig(models.AbstractModel):
                             % (settings["base_url"], origin("base_url")))
 
     @api.model
+    def is_configured(self):
+        """True when a corp id and an app secret are set (stored or in the environment)."""
+        return all(env_override(name)[1] or self.get_stored(name) for name in ("corp_id", "secret"))
+
+    @api.model
     def get_client(self, secret_kind="app", settings=None):
         """A WecomClient for the app secret (``app``) or the contact-sync secret (``contact``).
 
@@ -109,6 +116,8 @@ class WecomConfig(models.AbstractModel):
                               "or WECOM_CORP_ID and WECOM_%s in the server environment.")
                             % (which, "SECRET" if secret_kind == "app" else "CONTACT_SECRET"))
         return WecomClient(
+            backoff=self._seconds_list("retry_backoff", (1.0, 2.0, 4.0)),
+            rate_limit_backoff=self._seconds_list("rate_limit_backoff", (60.0,)),
             corp_id=settings["corp_id"],
             secret=secret,
             agent_id=int(settings["agent_id"]) if settings["agent_id"] and secret_kind == "app" else None,
@@ -116,3 +125,33 @@ class WecomConfig(models.AbstractModel):
             timeout=float(settings["timeout"]),
             token_store=PgTokenStore(self.pool),
         )
+
+    @api.model
+    def _seconds_list(self, name, default):
+        """Waits between retries, e.g. "1,2,4" (a technical parameter: tests set it to zeros)."""
+        raw = self.get_stored(name)
+        try:
+            return tuple(float(part) for part in raw.split(",")) if raw else default
+        except ValueError:
+            raise UserError(_("The technical parameter %s%s must be a comma-separated list of seconds, got %r.")
+                            % (PARAM_PREFIX, name, raw))
+
+    @api.model
+    def get_archive_threshold(self):
+        """Largest share (percent) of the mirror one sync run may archive."""
+        raw = self.get_stored("archive_threshold") or str(DEFAULT_ARCHIVE_THRESHOLD)
+        try:
+            value = float(raw)
+        except ValueError:
+            value = -1
+        if not 0 <= value <= 100:
+            raise UserError(_("The archive safety threshold must be a percentage between 0 and 100, got %r.") % raw)
+        return value
+
+    @api.model
+    def get_user_match(self):
+        """How WeCom members are linked to Odoo users: off, login, email or mobile."""
+        mode = self.get_stored("user_match") or "login"
+        if mode not in USER_MATCH_MODES:
+            raise UserError(_("Unknown way to link WeCom members to Odoo users: %r.") % mode)
+        return mode

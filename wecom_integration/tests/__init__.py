@@ -4,3 +4,7 @@ from . import test_security
 from . import test_connection
 from . import test_token_store
 from . import test_i18n
+from . import test_sync
+from . import test_sync_failures
+from . import test_sync_modes
+from . import test_sync_access

@@ -20,10 +20,11 @@ EMULATOR_URL = "http://wecom-emulator.test/cgi-bin"
 WECOM_ENV_VARS = [var for names in ENV_VARS.values() for var in names]
 
 
-def clear_token_cache(registry):
-    # Tokens are committed in a cursor of their own, so they outlive the test transaction.
+def clear_own_cursor_rows(registry):
+    # Tokens and sync logs are committed in a cursor of their own: they outlive the test transaction.
     with closing(registry.cursor()) as cr:
         cr.execute("DELETE FROM wecom_access_token")
+        cr.execute("DELETE FROM wecom_sync_log")
         cr.commit()
 
 
@@ -50,8 +51,8 @@ class EmulatorMixin(object):
         install(self.rsps, self.emulator, base_url=EMULATOR_URL)
         self.rsps.start()
         self.addCleanup(self.rsps.stop)
-        clear_token_cache(self.registry)
-        self.addCleanup(clear_token_cache, self.registry)
+        clear_own_cursor_rows(self.registry)
+        self.addCleanup(clear_own_cursor_rows, self.registry)
         self.set_wecom_params(
             corp_id=self.emulator.corp_id,
             agent_id=str(self.emulator.app.agent_id),
@@ -59,6 +60,8 @@ class EmulatorMixin(object):
             contact_secret=self.emulator.contact_secret if self.configure_contact_secret else "",
             base_url=EMULATOR_URL,
             timeout="5",
+            retry_backoff="0,0,0",  # retries happen, without waiting
+            rate_limit_backoff="0",
         )
 
     def set_wecom_params(self, **values):

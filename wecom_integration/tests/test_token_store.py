@@ -54,14 +54,14 @@ class TestTokenStore(WecomTransactionCase):
     def test_concurrent_clients_against_wecom(self):
         errors = []
 
-        def worker():
+        def worker(client):
             try:
-                self.env["wecom.config"].get_client(settings=settings).department_simplelist()
+                client.department_simplelist()
             except Exception as error:  # pragma: no cover - reported below
                 errors.append(error)
 
-        settings = self.env["wecom.config"].get_settings()
-        threads = [threading.Thread(target=worker) for _ in range(4)]
+        clients = [self.env["wecom.config"].get_client() for _ in range(4)]  # four workers
+        threads = [threading.Thread(target=worker, args=(client,)) for client in clients]
         for thread in threads:
             thread.start()
         for thread in threads:

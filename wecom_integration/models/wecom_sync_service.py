@@ -1,0 +1,224 @@
+"""Directory sync: fetch everything from WeCom first, then write only the difference.
+
+The writes happen in the caller's transaction (cron, button, API) inside a savepoint, so a run
+that fails part-way leaves the mirror exactly as it was. The sync log is written through a
+cursor of its own: it shows "running" while the run goes on and keeps "failed" after a crash.
+One run per kind at a time: a PostgreSQL advisory lock held by the caller's transaction.
+"""
+import logging
+import time
+from contextlib import closing, contextmanager
+from datetime import datetime, timedelta
+
+from odoo import SUPERUSER_ID, _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+from ..sync.bulk import invalidate_all
+from ..sync.outcome import SyncOutcome, SyncRefused
+from ..sync.writers import DepartmentWriter, TagWriter, UserWriter
+from ..wecom.directory import fetch_departments, fetch_tags, fetch_users
+from ..wecom.errors import WecomError
+
+_logger = logging.getLogger(__name__)
+
+KINDS = {"department": ("department",), "user": ("user",), "tag": ("tag",),
+         "all": ("department", "user", "tag")}
+LOCK_NAMESPACE = 0x57C0  # "WeCom": first key of the two-key advisory lock
+LOCK_KEYS = {"department": 1, "user": 2, "tag": 3}
+PERMISSION_GROUPS = {
+    "department": "wecom_integration.wecom_group_sync_department",
+    "user": "wecom_integration.wecom_group_sync_user",
+    "tag": "wecom_integration.wecom_group_sync_user",  # tags are groupings of members
+    "all": "wecom_integration.wecom_group_sync_all",
+}
+RETRY_DELAYS = (120, 600, 1800)  # seconds before automatic retries 1, 2 and 3
+
+
+class WecomSyncError(UserError):
+    """A sync run failed; its log (``log_id``) says why. Nothing was changed in the mirror."""
+
+    def __init__(self, message, log_id=None, cause=None):
+        super(WecomSyncError, self).__init__(message)
+        self.log_id = log_id
+        self.cause = cause
+
+
+class WecomSyncBusy(UserError):
+    """Another run of the same kind holds the lock."""
+
+
+class WecomSyncService(models.AbstractModel):
+    _name = "wecom.sync.service"
+    _description = "WeCom directory sync"
+
+    # ------------------------------------------------------------------ public API
+    @api.model
+    def sync_departments(self, trigger="manual"):
+        return self._run("department", trigger)
+
+    @api.model
+    def sync_users(self, trigger="manual"):
+        return self._run("user", trigger)
+
+    @api.model
+    def sync_tags(self, trigger="manual"):
+        return self._run("tag", trigger)
+
+    @api.model
+    def sync_all(self, trigger="manual"):
+        return self._run("all", trigger)
+
+    # ------------------------------------------------------------------ scheduler entry points
+    @api.model
+    def _cron_sync_all(self):
+        self._run_quietly("all", "cron")
+
+    @api.model
+    def _cron_sync_users(self):
+        self._run_quietly("user", "cron")
+
+    @api.model
+    def _cron_sync_departments(self):
+        self._run_quietly("department", "cron")
+
+    @api.model
+    def _cron_retry_failed(self, now=None):
+        """Retry runs that failed for a transient reason once their retry time has come."""
+        now = now or fields.Datetime.now()
+        # read and mark in the log's own cursor: the logs were committed there
+        with self._log_env() as env:
+            due = env["wecom.sync.log"].search(
+                [("status", "=", "failed"), ("retry_at", "!=", False), ("retry_at", "<=", now),
+                 ("retried", "=", False)], order="retry_at")
+            due.write({"retried": True})
+            todo = [(log.id, log.sync_type, log.attempt) for log in due]
+        for log_id, sync_type, attempt in todo:
+            self._run_quietly(sync_type, "retry", attempt=attempt + 1, retry_of=log_id)
+
+    def _run_quietly(self, sync_type, trigger, **kwargs):
+        if not self.env["wecom.config"].is_configured():
+            _logger.info("WeCom is not configured: scheduled %s sync skipped", sync_type)
+            return
+        try:
+            self._run(sync_type, trigger, **kwargs)
+        except (WecomSyncError, WecomSyncBusy) as error:
+            _logger.warning("WeCom %s sync (%s) did not complete: %s", sync_type, trigger, error)
+
+    # ------------------------------------------------------------------ the run
+    def _run(self, sync_type, trigger, attempt=1, retry_of=None):
+        self._check_permission(sync_type)
+        kinds = KINDS[sync_type]
+        self._lock(kinds)
+        log_id = self._log_create({"sync_type": sync_type, "trigger": trigger, "attempt": attempt,
+                                   "retry_of_id": retry_of, "user_id": self.env.uid})
+        started = time.time()
+        try:
+            config = self.env["wecom.config"]
+            settings = config.get_settings()
+            app = config.get_client("app", settings)
+            contact = config.get_client("contact", settings) if settings["contact_secret"] else None
+            threshold = config.get_archive_threshold()
+            outcome = SyncOutcome()
+            env = self.sudo().env  # permission checked above; the mirror is system data
+            with self.env.cr.savepoint():
+                departments = fetch_departments(app, contact)
+                if "department" in kinds:
+                    outcome.merge(DepartmentWriter(env, threshold).apply(departments))
+                if "user" in kinds:
+                    users = fetch_users(app, departments, contact)
+                    outcome.merge(UserWriter(env, threshold).apply(users, departments))
+                    env["wecom.user"]._link_odoo_users(config.get_user_match())
+                if "tag" in kinds:
+                    outcome.merge(TagWriter(env, threshold).apply(fetch_tags(app)))
+        except (WecomError, SyncRefused, UserError) as error:
+            invalidate_all(self.env)
+            return self._fail(log_id, sync_type, started, error, attempt)
+        except Exception as error:
+            invalidate_all(self.env)
+            _logger.exception("WeCom %s sync crashed", sync_type)
+            return self._fail(log_id, sync_type, started, error, attempt)
+        values = outcome.log_values()
+        values.update(status="partial" if outcome.errors else "success", **self._timing(started))
+        self._log_write(log_id, values)
+        # the mirror is only saved when the caller's transaction commits
+        message = _("The transaction that ran this sync was rolled back: nothing was saved.")
+        self.env.cr.after("rollback", lambda: self._log_mark_rolled_back(log_id, message))
+        return self._visible_log(log_id)
+
+    def _fail(self, log_id, sync_type, started, error, attempt):
+        message = error.name if isinstance(error, UserError) else str(error)
+        values = dict(status="failed", error_message=message, **self._timing(started))
+        if isinstance(error, WecomError) and error.transient and attempt <= len(RETRY_DELAYS):
+            retry_at = datetime.utcnow() + timedelta(seconds=RETRY_DELAYS[attempt - 1])
+            values["retry_at"] = fields.Datetime.to_string(retry_at)
+        self._log_write(log_id, values)
+        labels = dict(self.env["wecom.sync.log"]._fields["sync_type"]._description_selection(self.env))
+        raise WecomSyncError(_("%s failed: %s") % (labels[sync_type], message), log_id=log_id, cause=error)
+
+    @staticmethod
+    def _timing(started):
+        return {"end_date": fields.Datetime.now(), "duration": round(time.time() - started, 3)}
+
+    def _check_permission(self, sync_type):
+        if self.env.uid != SUPERUSER_ID and not self.env.user.has_group(PERMISSION_GROUPS[sync_type]):
+            group = self.env.ref(PERMISSION_GROUPS[sync_type])
+            raise AccessError(_("You are not allowed to run this WeCom sync: it needs the group \"%s\".")
+                              % group.name)
+
+    def _lock(self, kinds):
+        for kind in kinds:
+            self.env.cr.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", (LOCK_NAMESPACE, LOCK_KEYS[kind]))
+            if not self.env.cr.fetchone()[0]:
+                labels = dict(self.env["wecom.sync.log"]._fields["sync_type"]._description_selection(self.env))
+                raise WecomSyncBusy(_("A sync of this kind is already running (%s). Wait for it to finish: "
+                                      "its progress is in WeCom > Sync Logs.") % labels[kind])
+
+    # ------------------------------------------------------------------ the log, in its own cursor
+    @contextmanager
+    def _log_env(self):
+        with closing(self.pool.cursor()) as cr:
+            yield api.Environment(cr, SUPERUSER_ID, dict(self.env.context))
+            cr.commit()  # our own cursor: the log must survive whatever the caller does
+
+    def _log_create(self, values):
+        with self._log_env() as env:
+            return env["wecom.sync.log"].create(values).id
+
+    def _log_write(self, log_id, values):
+        with self._log_env() as env:
+            env["wecom.sync.log"].browse(log_id).write(values)
+
+    def _log_mark_rolled_back(self, log_id, message):
+        with closing(self.pool.cursor()) as cr:
+            cr.execute("UPDATE wecom_sync_log SET status = 'failed', error_message = %s "
+                       "WHERE id = %s AND status IN ('success', 'partial')", (message, log_id))
+            cr.commit()
+
+    def _visible_log(self, log_id):
+        """The log as a record the caller can read now.
+
+        The caller's transaction started before the log was committed and, being REPEATABLE READ,
+        cannot see it; so the record is bound to a READ COMMITTED cursor that lives until the
+        caller's transaction ends.
+        """
+        if self.pool.in_test_mode():
+            return self.env["wecom.sync.log"].browse(log_id)
+        reader = self.pool._db.cursor(serialized=False)
+        self.env.cr.after("commit", reader.close)
+        self.env.cr.after("rollback", reader.close)
+        return self.env["wecom.sync.log"].with_env(self.env(cr=reader)).browse(log_id)
+
+    # ------------------------------------------------------------------ buttons and menu actions
+    @api.model
+    def action_sync(self, sync_type):
+        """Run a sync now and open its log (the counts are on it)."""
+        log = self._run(sync_type, "manual")
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Sync result"),
+            "res_model": "wecom.sync.log",
+            "res_id": log.id,
+            "view_mode": "form",
+            "view_type": "form",
+            "target": "current",
+        }

@@ -1,0 +1,99 @@
+"""Mirror of a WeCom member, optionally linked to an Odoo user."""
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+STATUS = [("1", "Activated"), ("2", "Disabled"), ("4", "Not activated"), ("5", "Left")]
+GENDER = [("0", "Unknown"), ("1", "Male"), ("2", "Female")]
+
+
+class WecomUser(models.Model):
+    _name = "wecom.user"
+    _description = "WeCom member"
+    _order = "name, userid"
+
+    userid = fields.Char("UserID", required=True, readonly=True, index=True,
+                         help="WeCom account id; unique, case-insensitive.")
+    name = fields.Char(required=True, readonly=True)
+    alias = fields.Char(readonly=True)
+    position = fields.Char(readonly=True)
+    mobile = fields.Char(readonly=True)
+    email = fields.Char(readonly=True)
+    biz_mail = fields.Char("Business email", readonly=True)
+    telephone = fields.Char(readonly=True)
+    gender = fields.Selection(GENDER, readonly=True)
+    avatar = fields.Char("Avatar URL", readonly=True)
+    status = fields.Selection(STATUS, readonly=True, index=True)
+    department_ids = fields.Many2many("wecom.department", "wecom_department_user_rel", "user_id", "department_id",
+                                      "Departments", readonly=True)
+    main_department_id = fields.Many2one("wecom.department", "Main department", readonly=True,
+                                         ondelete="set null", index=True)
+    leader_department_ids = fields.Many2many("wecom.department", "wecom_department_leader_rel", "user_id",
+                                             "department_id", "Leader of", readonly=True)
+    direct_leader_ids = fields.Many2many("wecom.user", "wecom_user_direct_leader_rel", "user_id", "leader_id",
+                                         "Direct leaders", readonly=True)
+    tag_ids = fields.Many2many("wecom.tag", "wecom_tag_user_rel", "user_id", "tag_id", "Tags", readonly=True)
+    user_id = fields.Many2one("res.users", "Odoo user", ondelete="set null", index=True,
+                              help="The Odoo user this member is; messages to that user reach this member.")
+    active = fields.Boolean(default=True, readonly=True, help="Archived when the member disappears from WeCom.")
+    last_sync_date = fields.Datetime("Last synced", readonly=True)
+
+    _sql_constraints = [("user_id_uniq", "unique(user_id)", "An Odoo user can be linked to one WeCom member only.")]
+
+    @api.model_cr
+    def init(self):
+        # WeCom userids are case-insensitive: "ZhangSan" and "zhangsan" are one member.
+        self.env.cr.execute("CREATE UNIQUE INDEX IF NOT EXISTS wecom_user_userid_lower_uniq "
+                            "ON wecom_user (lower(userid))")
+
+    @api.constrains("userid")
+    def _check_userid(self):
+        for member in self:
+            if self.search_count([("id", "!=", member.id), ("userid", "=ilike", member.userid)]):
+                raise ValidationError(_("The WeCom member %s is already mirrored (userids are case-insensitive).")
+                                      % member.userid)
+
+    def name_get(self):
+        return [(member.id, "%s (%s)" % (member.name, member.userid)) for member in self]
+
+    @api.model
+    def name_search(self, name="", args=None, operator="ilike", limit=100):
+        args = list(args or [])
+        if name:
+            args = ["|", ("name", operator, name), ("userid", operator, name)] + args
+        return self.search(args, limit=limit).name_get()
+
+    # ------------------------------------------------------------------ linking to Odoo users
+    MATCH_SQL = {
+        # (member expression, Odoo user expression): compared after normalising
+        "login": ("lower(w.userid)", "lower(u.login)"),
+        "email": ("lower(w.email)", "lower(p.email)"),
+        "mobile": (r"regexp_replace(w.mobile, '\D', '', 'g')", r"regexp_replace(p.mobile, '\D', '', 'g')"),
+    }
+
+    @api.model
+    def _link_odoo_users(self, mode):
+        """Link active members without an Odoo user to the one internal user that matches them.
+
+        Only unambiguous matches are linked (one member, one user); existing links are kept and no
+        user is ever created. Returns the number of links made.
+        """
+        if mode not in self.MATCH_SQL:
+            return 0
+        member_expr, user_expr = self.MATCH_SQL[mode]
+        self.env.cr.execute("""
+            WITH pairs AS (
+                SELECT w.id AS member, u.id AS odoo_user
+                FROM wecom_user w, res_users u
+                JOIN res_partner p ON p.id = u.partner_id
+                WHERE w.active AND w.user_id IS NULL AND coalesce(%(m)s, '') != ''
+                  AND u.active AND NOT u.share AND %(m)s = %(u)s
+                  AND NOT EXISTS (SELECT 1 FROM wecom_user l WHERE l.user_id = u.id)
+            )
+            SELECT member, odoo_user FROM pairs
+            WHERE member IN (SELECT member FROM pairs GROUP BY member HAVING count(*) = 1)
+              AND odoo_user IN (SELECT odoo_user FROM pairs GROUP BY odoo_user HAVING count(*) = 1)
+        """ % {"m": member_expr, "u": user_expr})
+        links = self.env.cr.fetchall()
+        for member_id, user_id in links:
+            self.browse(member_id).write({"user_id": user_id})
+        return len(links)

@@ -1,0 +1,232 @@
+"""Turn a fetched WeCom directory into mirror rows: departments, members, tags.
+
+Each writer diffs what WeCom returned against the mirror and writes only the difference
+(sync/bulk.py). Fields that WeCom no longer returns (the 2022 privacy rules) are left out of the
+wanted values, so they keep their stored value.
+"""
+from .bulk import BulkTable, stamp, sync_relation
+from .outcome import SyncOutcome, check_archive_threshold
+
+DEPARTMENT_COLUMNS = ["wecom_id", "name", "name_en", "parent_wecom_id", "wecom_order", "complete_name",
+                      "parent_id"]
+USER_COLUMNS = ["userid", "name", "alias", "position", "telephone", "status", "main_department_id",
+                "mobile", "email", "biz_mail", "avatar", "gender"]
+# fields a privacy-restricted app gets empty (or "0" for gender): empty means "not told", not "none"
+SENSITIVE_USER_FIELDS = ("mobile", "email", "biz_mail", "avatar", "gender")
+TAG_COLUMNS = ["tag_id", "name"]
+
+
+def _complete_names(names, parents):
+    """{id: "总部 / 华北区 / 北京朝阳店"} for departments whose parents are known; cycles are cut."""
+    result = {}
+    for dept_id in names:
+        path, seen, current = [], set(), dept_id
+        while current in names and current not in seen:
+            seen.add(current)
+            path.append(names[current])
+            current = parents.get(current)
+        result[dept_id] = " / ".join(reversed(path))
+    return result
+
+
+class DepartmentWriter(object):
+    def __init__(self, env, archive_threshold):
+        self.env = env
+        self.threshold = archive_threshold
+        self.table = BulkTable(env, "wecom.department", "wecom_id", DEPARTMENT_COLUMNS)
+
+    def apply(self, departments):
+        outcome = SyncOutcome()
+        outcome.total = len(departments)
+        rows = self.table.load()
+        names = {}
+        for dept_id, dept in departments.items():
+            stored = rows.get(dept_id)
+            names[dept_id] = dept["name"] or (stored and stored["name"]) or str(dept_id)
+        parents = {d: departments[d]["parentid"] for d in departments}
+        complete = _complete_names(names, parents)
+        wanted = {}
+        for dept_id, dept in departments.items():
+            values = {"wecom_id": dept_id, "name": names[dept_id], "parent_wecom_id": dept["parentid"],
+                      "complete_name": complete[dept_id]}
+            if dept.get("name_en") is not None:
+                values["name_en"] = dept["name_en"] or None
+            if dept.get("order") is not None:
+                values["wecom_order"] = float(dept["order"])
+            wanted[dept_id] = values
+        creates, updates, unchanged, archive = self.table.plan(wanted)
+        active = sum(1 for row in rows.values() if row["active"])
+        check_archive_threshold("departments", len(archive), active, self.threshold)
+        # parents may arrive after their children: create everything, then link parents
+        created = self.table.create(creates)
+        for dept_id, values in wanted.items():
+            values["parent_id"] = self.table.id_of(parents[dept_id])
+        _creates, updates, unchanged, _archive = self.table.plan(wanted)
+        updated = self.table.update(updates)
+        archived = self.table.archive(archive)
+        outcome.created = len(created)
+        outcome.updated = len([key for key in updates if key not in created])
+        outcome.unchanged = len([key for key in unchanged if key not in created])
+        outcome.archived = len(archived)
+        self.table.done(set(created.values()) | set(updated) | set(archived), DEPARTMENT_COLUMNS + ["active"])
+        return outcome
+
+
+class UserWriter(object):
+    def __init__(self, env, archive_threshold):
+        self.env = env
+        self.threshold = archive_threshold
+        self.table = BulkTable(env, "wecom.user", "userid", USER_COLUMNS, key_sql="lower(userid)")
+
+    def _department_ids(self):
+        self.env.cr.execute("SELECT wecom_id, id FROM wecom_department")
+        return dict(self.env.cr.fetchall())
+
+    def _values(self, member, dept_ids, stored):
+        values = {"userid": member["userid"]}
+        if member.get("name"):
+            values["name"] = member["name"]
+        elif not stored:
+            values["name"] = member["userid"]  # only the contact-sync secret sees this member
+        for field in ("alias", "position", "telephone"):
+            if field in member:
+                values[field] = member[field] or None
+        if member.get("status") is not None:
+            values["status"] = str(member["status"])
+        if member.get("main_department") is not None:
+            values["main_department_id"] = dept_ids.get(int(member["main_department"]))
+        for field in SENSITIVE_USER_FIELDS:
+            value = member.get(field)
+            if value and not (field == "gender" and str(value) == "0"):
+                values[field] = str(value)
+        return values
+
+    def apply(self, users, departments=None):
+        """``users``: {lower(userid): member}; ``departments``: the fetched departments, for their
+        department_leader lists (optional)."""
+        outcome = SyncOutcome()
+        outcome.total = len(users)
+        rows = self.table.load()
+        dept_ids = self._department_ids()
+        wanted, memberships, leaderships, direct_leaders = {}, {}, {}, {}
+        for key, member in users.items():
+            wecom_depts = [int(d) for d in member.get("department") or []]
+            unknown = [d for d in wecom_depts if d not in dept_ids]
+            if unknown:
+                outcome.error("user", member["userid"], "Department %s is not in Odoo: run a department sync first."
+                              % ", ".join(str(d) for d in unknown))
+                continue
+            wanted[key] = self._values(member, dept_ids, rows.get(key))
+            memberships[key] = set(dept_ids[d] for d in wecom_depts)
+            flags = member.get("is_leader_in_dept") or []
+            leaderships[key] = set(dept_ids[d] for d, flag in zip(wecom_depts, flags) if int(flag or 0) == 1)
+            direct_leaders[key] = [u.lower() for u in member.get("direct_leader") or []]
+        for dept in (departments or {}).values():
+            for userid in dept.get("department_leader") or []:
+                if userid.lower() in leaderships and dept["id"] in dept_ids:
+                    leaderships[userid.lower()].add(dept_ids[dept["id"]])
+        failed_keys = set(users) - set(wanted)
+        self._follow_renames(wanted, memberships, failed_keys)
+        creates, updates, unchanged, archive = self.table.plan(wanted)
+        archive = [key for key in archive if key not in failed_keys]
+        check_archive_threshold("members", len(archive),
+                                sum(1 for row in rows.values() if row["active"]), self.threshold)
+        created = self.table.create(creates)
+        updated = set(self.table.update(updates))
+        archived = self.table.archive(archive)
+        id_of = self.table.id_of
+        relations_changed = set()
+        relations_changed |= sync_relation(self.env.cr, "wecom_department_user_rel", "user_id", "department_id",
+                                           {id_of(k): v for k, v in memberships.items()})
+        relations_changed |= sync_relation(self.env.cr, "wecom_department_leader_rel", "user_id", "department_id",
+                                           {id_of(k): v for k, v in leaderships.items()})
+        relations_changed |= sync_relation(
+            self.env.cr, "wecom_user_direct_leader_rel", "user_id", "leader_id",
+            {id_of(k): set(id_of(l) for l in leaders if id_of(l)) for k, leaders in direct_leaders.items()})
+        # archived members keep their history but leave the department lists
+        if archived:
+            self.env.cr.execute("DELETE FROM wecom_department_leader_rel WHERE user_id IN %s", (tuple(archived),))
+        new_ids = set(created.values())
+        relation_only = relations_changed - new_ids - updated
+        stamp(self.env, "wecom_user", relation_only)
+        outcome.created = len(created)
+        outcome.updated = len(updated) + len(relation_only)
+        outcome.archived = len(archived)
+        outcome.unchanged = len(wanted) - outcome.created - outcome.updated
+        self.table.done(new_ids | updated | relation_only | set(archived),
+                        USER_COLUMNS + ["active", "department_ids", "leader_department_ids", "direct_leader_ids"])
+        self.env["wecom.department"].invalidate_cache()
+        return outcome
+
+    def _follow_renames(self, wanted, memberships, failed_keys):
+        """A member whose userid changed looks like one member gone and one new. Pair them when the
+        match is unambiguous (same name and same departments), so the record and its links stay."""
+        rows = self.table.rows
+        gone = [k for k, row in rows.items() if row["active"] and k not in wanted and k not in failed_keys]
+        new = [k for k in wanted if k not in rows]
+        if not gone or not new:
+            return
+        self.env.cr.execute("SELECT user_id, array_agg(department_id) FROM wecom_department_user_rel "
+                            "WHERE user_id IN %s GROUP BY user_id", (tuple(rows[k]["id"] for k in gone),))
+        depts_of = {uid: frozenset(depts) for uid, depts in self.env.cr.fetchall()}
+
+        def signature_old(k):
+            return rows[k]["name"], depts_of.get(rows[k]["id"], frozenset())
+
+        def signature_new(k):
+            return wanted[k].get("name"), frozenset(memberships[k])
+
+        old_by_sig, new_by_sig = {}, {}
+        for k in gone:
+            old_by_sig.setdefault(signature_old(k), []).append(k)
+        for k in new:
+            new_by_sig.setdefault(signature_new(k), []).append(k)
+        for sig, old_keys in old_by_sig.items():
+            new_keys = new_by_sig.get(sig, [])
+            if len(old_keys) == 1 and len(new_keys) == 1:
+                rows[new_keys[0]] = rows.pop(old_keys[0])
+
+
+class TagWriter(object):
+    def __init__(self, env, archive_threshold):
+        self.env = env
+        self.threshold = archive_threshold
+        self.table = BulkTable(env, "wecom.tag", "tag_id", TAG_COLUMNS)
+
+    def apply(self, tags):
+        outcome = SyncOutcome()
+        outcome.total = len(tags)
+        rows = self.table.load()
+        wanted = {tag_id: {"tag_id": tag_id, "name": tag["tagname"]} for tag_id, tag in tags.items()}
+        creates, updates, unchanged, archive = self.table.plan(wanted)
+        check_archive_threshold("tags", len(archive), sum(1 for r in rows.values() if r["active"]), self.threshold)
+        created = self.table.create(creates)
+        updated = set(self.table.update(updates))
+        archived = self.table.archive(archive)
+        cr = self.env.cr
+        cr.execute("SELECT lower(userid), id FROM wecom_user")
+        user_ids = dict(cr.fetchall())
+        cr.execute("SELECT wecom_id, id FROM wecom_department")
+        dept_ids = dict(cr.fetchall())
+        members, parties = {}, {}
+        for tag_id, tag in tags.items():
+            tag_odoo_id = self.table.id_of(tag_id)
+            members[tag_odoo_id] = set(user_ids[u.lower()] for u in tag["userids"] if u.lower() in user_ids)
+            parties[tag_odoo_id] = set(dept_ids[d] for d in tag["partyids"] if d in dept_ids)
+            missing = [u for u in tag["userids"] if u.lower() not in user_ids]
+            missing += [str(d) for d in tag["partyids"] if d not in dept_ids]
+            if missing:
+                outcome.warn("tag", tag_id, "Tag %s: members not in Odoo (sync members and departments first): %s"
+                              % (tag["tagname"], ", ".join(missing)))
+        changed = sync_relation(cr, "wecom_tag_user_rel", "tag_id", "user_id", members)
+        changed |= sync_relation(cr, "wecom_tag_department_rel", "tag_id", "department_id", parties)
+        new_ids = set(created.values())
+        relation_only = changed - new_ids - updated
+        stamp(self.env, "wecom_tag", relation_only)
+        outcome.created = len(created)
+        outcome.updated = len(updated) + len(relation_only)
+        outcome.archived = len(archived)
+        outcome.unchanged = len(wanted) - outcome.created - outcome.updated
+        self.table.done(new_ids | updated | relation_only | set(archived), TAG_COLUMNS + ["active", "user_ids"])
+        self.env["wecom.user"].invalidate_cache()
+        return outcome

@@ -1,0 +1,120 @@
+from contextlib import closing
+
+import odoo
+from odoo import SUPERUSER_ID, api
+from odoo.exceptions import AccessError
+from odoo.tests.common import get_db_name
+
+from .test_sync import DEMO_DEPARTMENTS, SyncCase
+
+
+class TestSyncAccess(SyncCase):
+    """Sync logs are written in a cursor of their own and refer to the user who started the run,
+    so these users are committed before the tests start, as real users are."""
+
+    USERS = {
+        "viewer": ("wecom_group_department_view", "wecom_group_user_view", "wecom_group_sync_view"),
+        "dept_viewer": ("wecom_group_department_view",),
+        "dept_syncer": ("wecom_group_sync_department",),
+        "user_syncer": ("wecom_group_sync_user",),
+        "nobody": (),
+    }
+
+    @classmethod
+    def setUpClass(cls):
+        super(TestSyncAccess, cls).setUpClass()
+        registry = odoo.registry(get_db_name())
+        cls.user_ids = {}
+        with closing(registry.cursor()) as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            for login, groups in cls.USERS.items():
+                group_ids = [env.ref("base.group_user").id] + [env.ref("wecom_integration." + g).id for g in groups]
+                user = env["res.users"].create({"name": login, "login": "wecom_test_" + login,
+                                                "groups_id": [(6, 0, group_ids)]})
+                cls.user_ids[login] = (user.id, user.partner_id.id)
+            cr.commit()
+
+    @classmethod
+    def tearDownClass(cls):
+        registry = odoo.registry(get_db_name())
+        with closing(registry.cursor()) as cr:
+            for user_id, partner_id in cls.user_ids.values():
+                cr.execute("DELETE FROM wecom_sync_log WHERE user_id = %s", (user_id,))
+                cr.execute("DELETE FROM res_users WHERE id = %s", (user_id,))
+                cr.execute("DELETE FROM res_partner WHERE id = %s", (partner_id,))
+            cr.commit()
+        super(TestSyncAccess, cls).tearDownClass()
+
+    def make_user(self, login):
+        return self.env["res.users"].browse(self.user_ids[login][0])
+
+    def test_each_sync_needs_its_permission(self):
+        viewer, dept_syncer, user_syncer = (self.make_user(login) for login in ("viewer", "dept_syncer",
+                                                                                "user_syncer"))
+        methods = {"department": "sync_departments", "user": "sync_users", "tag": "sync_tags", "all": "sync_all"}
+        for user, allowed in [(viewer, ()), (dept_syncer, ("department",)), (user_syncer, ("user", "tag"))]:
+            service = self.env["wecom.sync.service"].sudo(user)
+            for kind, method in methods.items():
+                if kind not in allowed:
+                    with self.assertRaises(AccessError, msg="%s may not run a %s sync" % (user.login, kind)):
+                        getattr(service, method)()
+        self.assertEqual(self.emulator.calls(), 0, "refused before calling WeCom")
+        log = self.env["wecom.sync.service"].sudo(dept_syncer).sync_departments()
+        self.assertEqual(log.created_count, DEMO_DEPARTMENTS)
+        self.assertEqual(log.user_id, dept_syncer)
+
+    def test_views_per_group(self):
+        self.service.sync_all()
+        viewer = self.make_user("dept_viewer")
+        self.assertEqual(self.env["wecom.department"].sudo(viewer).search_count([]), DEMO_DEPARTMENTS)
+        with self.assertRaises(AccessError):
+            self.env["wecom.sync.log"].sudo(viewer).search([])
+        with self.assertRaises(AccessError):
+            self.env["wecom.department"].sudo(viewer).search([], limit=1).write({"name": "x"})
+        nobody = self.make_user("nobody")
+        with self.assertRaises(AccessError):
+            self.env["wecom.user"].sudo(nobody).search([])
+
+    def test_menu_action_runs_and_opens_the_log(self):
+        action = self.env.ref("wecom_integration.wecom_sync_departments_action_server").run()
+        self.assertEqual(action["res_model"], "wecom.sync.log")
+        self.assertEqual(self.committed_logs(), [("department", "manual", "success")])
+        settings_action = self.env["res.config.settings"].create({}).action_wecom_sync_all()
+        self.assertEqual(settings_action["res_model"], "wecom.sync.log")
+
+
+class TestCrons(SyncCase):
+
+    def test_the_original_schedule(self):
+        expected = {
+            "wecom_sync_all_cron": (1, "days", "model._cron_sync_all()"),
+            "wecom_sync_users_cron": (4, "hours", "model._cron_sync_users()"),
+            "wecom_sync_departments_cron": (6, "hours", "model._cron_sync_departments()"),
+            "wecom_sync_retry_cron": (5, "minutes", "model._cron_retry_failed()"),
+        }
+        for xmlid, (number, unit, code) in expected.items():
+            cron = self.env.ref("wecom_integration." + xmlid)
+            self.assertEqual((cron.interval_number, cron.interval_type, cron.code), (number, unit, code))
+            self.assertEqual(cron.numbercall, -1)
+            self.assertTrue(cron.active)
+        nextcall = self.env.ref("wecom_integration.wecom_sync_all_cron").nextcall
+        self.assertTrue(nextcall.endswith("18:00:00"), "02:00 in Beijing is 18:00 UTC")
+
+    def test_crons_run(self):
+        self.env.ref("wecom_integration.wecom_sync_departments_cron").method_direct_trigger()
+        self.assertEqual(self.Department.search_count([]), DEMO_DEPARTMENTS)
+        self.env.ref("wecom_integration.wecom_sync_all_cron").method_direct_trigger()
+        self.env.ref("wecom_integration.wecom_sync_users_cron").method_direct_trigger()
+        self.assertEqual(self.committed_logs(), [("department", "cron", "success"), ("all", "cron", "success"),
+                                                 ("user", "cron", "success")])
+
+    def test_cron_failure_is_logged_not_raised(self):
+        self.emulator.inject_fault("*", kind="errcode", errcode=60020, count=0)
+        self.env.ref("wecom_integration.wecom_sync_all_cron").method_direct_trigger()  # no exception
+        self.assertEqual(self.committed_logs(), [("all", "cron", "failed")])
+
+    def test_cron_skips_when_not_configured(self):
+        self.set_wecom_params(corp_id="")
+        self.env.ref("wecom_integration.wecom_sync_all_cron").method_direct_trigger()
+        self.assertEqual(self.emulator.calls(), 0)
+        self.assertEqual(self.committed_logs(), [], "no log for a skipped run")
