@@ -34,18 +34,3 @@ class SyncOutcome(object):
                                for t, ref, message in self.errors]
         return values
 
-
-def check_archive_threshold(kind_label, to_archive, active_count, threshold_percent, minimum=10):
-    """Refuse to archive more than ``threshold_percent`` of the active mirror in one run.
-
-    A handful of records is always allowed (``minimum``) so that small directories can shrink.
-    """
-    if to_archive <= minimum or not active_count:
-        return
-    share = 100.0 * to_archive / active_count
-    if share > threshold_percent:
-        raise SyncRefused(
-            "WeCom's answer would archive %d of %d %s (%.0f%%), more than the safety threshold of %s%%. "
-            "Nothing was changed. If this is expected (for example the app's visible range was narrowed), "
-            "raise the threshold in Settings > WeCom and sync again."
-            % (to_archive, active_count, kind_label, share, threshold_percent))

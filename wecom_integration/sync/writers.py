@@ -4,8 +4,10 @@ Each writer diffs what WeCom returned against the mirror and writes only the dif
 (sync/bulk.py). Fields that WeCom no longer returns (the 2022 privacy rules) are left out of the
 wanted values, so they keep their stored value.
 """
+from odoo import _
+
 from .bulk import BulkTable, stamp, sync_relation
-from .outcome import SyncOutcome, check_archive_threshold
+from .outcome import SyncOutcome, SyncRefused
 
 DEPARTMENT_COLUMNS = ["wecom_id", "name", "name_en", "parent_wecom_id", "wecom_order", "complete_name",
                       "parent_id"]
@@ -29,10 +31,33 @@ def _complete_names(names, parents):
     return result
 
 
-class DepartmentWriter(object):
+class Writer(object):
+    """What the three writers share: the environment and the archive safety threshold."""
+
+    # a handful of records may always be archived, so that small directories can shrink
+    ARCHIVE_ALWAYS_ALLOWED = 10
+
     def __init__(self, env, archive_threshold):
         self.env = env
         self.threshold = archive_threshold
+
+    def check_archive_threshold(self, kind_label, to_archive):
+        """Refuse to archive more than the threshold's share of the active mirror in one run."""
+        active = sum(1 for row in self.table.rows.values() if row["active"])
+        if to_archive <= self.ARCHIVE_ALWAYS_ALLOWED or not active:
+            return
+        share = 100.0 * to_archive / active
+        if share > self.threshold:
+            raise SyncRefused(_(
+                "WeCom's answer would archive %s of %s %s (%s%%), more than the safety threshold of %s%%. "
+                "Nothing was changed. If this is expected (for example the app's visible range was narrowed), "
+                "raise the threshold in Settings > WeCom and sync again.")
+                % (to_archive, active, kind_label, int(round(share)), "%g" % self.threshold))
+
+
+class DepartmentWriter(Writer):
+    def __init__(self, env, archive_threshold):
+        super(DepartmentWriter, self).__init__(env, archive_threshold)
         self.table = BulkTable(env, "wecom.department", "wecom_id", DEPARTMENT_COLUMNS)
 
     def apply(self, departments):
@@ -55,8 +80,7 @@ class DepartmentWriter(object):
                 values["wecom_order"] = float(dept["order"])
             wanted[dept_id] = values
         creates, updates, unchanged, archive = self.table.plan(wanted)
-        active = sum(1 for row in rows.values() if row["active"])
-        check_archive_threshold("departments", len(archive), active, self.threshold)
+        self.check_archive_threshold(_("departments"), len(archive))
         # parents may arrive after their children: create everything, then link parents
         created = self.table.create(creates)
         for dept_id, values in wanted.items():
@@ -72,10 +96,9 @@ class DepartmentWriter(object):
         return outcome
 
 
-class UserWriter(object):
+class UserWriter(Writer):
     def __init__(self, env, archive_threshold):
-        self.env = env
-        self.threshold = archive_threshold
+        super(UserWriter, self).__init__(env, archive_threshold)
         self.table = BulkTable(env, "wecom.user", "userid", USER_COLUMNS, key_sql="lower(userid)")
 
     def _department_ids(self):
@@ -113,8 +136,8 @@ class UserWriter(object):
             wecom_depts = [int(d) for d in member.get("department") or []]
             unknown = [d for d in wecom_depts if d not in dept_ids]
             if unknown:
-                outcome.error("user", member["userid"], "Department %s is not in Odoo: run a department sync first."
-                              % ", ".join(str(d) for d in unknown))
+                outcome.error("user", member["userid"], _("Department %s is not in Odoo: run a department sync "
+                                                          "first.") % ", ".join(str(d) for d in unknown))
                 continue
             wanted[key] = self._values(member, dept_ids, rows.get(key))
             memberships[key] = set(dept_ids[d] for d in wecom_depts)
@@ -129,8 +152,7 @@ class UserWriter(object):
         self._follow_renames(wanted, memberships, failed_keys)
         creates, updates, unchanged, archive = self.table.plan(wanted)
         archive = [key for key in archive if key not in failed_keys]
-        check_archive_threshold("members", len(archive),
-                                sum(1 for row in rows.values() if row["active"]), self.threshold)
+        self.check_archive_threshold(_("members"), len(archive))
         created = self.table.create(creates)
         updated = set(self.table.update(updates))
         archived = self.table.archive(archive)
@@ -187,10 +209,9 @@ class UserWriter(object):
                 rows[new_keys[0]] = rows.pop(old_keys[0])
 
 
-class TagWriter(object):
+class TagWriter(Writer):
     def __init__(self, env, archive_threshold):
-        self.env = env
-        self.threshold = archive_threshold
+        super(TagWriter, self).__init__(env, archive_threshold)
         self.table = BulkTable(env, "wecom.tag", "tag_id", TAG_COLUMNS)
 
     def apply(self, tags):
@@ -199,7 +220,7 @@ class TagWriter(object):
         rows = self.table.load()
         wanted = {tag_id: {"tag_id": tag_id, "name": tag["tagname"]} for tag_id, tag in tags.items()}
         creates, updates, unchanged, archive = self.table.plan(wanted)
-        check_archive_threshold("tags", len(archive), sum(1 for r in rows.values() if r["active"]), self.threshold)
+        self.check_archive_threshold(_("tags"), len(archive))
         created = self.table.create(creates)
         updated = set(self.table.update(updates))
         archived = self.table.archive(archive)
@@ -216,8 +237,8 @@ class TagWriter(object):
             missing = [u for u in tag["userids"] if u.lower() not in user_ids]
             missing += [str(d) for d in tag["partyids"] if d not in dept_ids]
             if missing:
-                outcome.warn("tag", tag_id, "Tag %s: members not in Odoo (sync members and departments first): %s"
-                              % (tag["tagname"], ", ".join(missing)))
+                outcome.warn("tag", tag_id, _("Tag %s: members not in Odoo (sync members and departments "
+                                              "first): %s") % (tag["tagname"], ", ".join(missing)))
         changed = sync_relation(cr, "wecom_tag_user_rel", "tag_id", "user_id", members)
         changed |= sync_relation(cr, "wecom_tag_department_rel", "tag_id", "department_id", parties)
         new_ids = set(created.values())
