@@ -12,3 +12,20 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 for path in (ROOT, os.path.join(ROOT, "wecom_integration")):
     if path not in sys.path:
         sys.path.insert(0, path)
+
+
+import pytest  # noqa: E402  (after the path setup above)
+
+
+@pytest.fixture
+def clock():
+    """A clock the test moves by hand (token expiry, rate-limit windows, recall deadlines)."""
+    from wecom_emulator.testing import FakeClock
+    return FakeClock()
+
+
+@pytest.fixture
+def emu(clock):
+    """A fresh demo-corp emulator on the fake clock."""
+    from wecom_emulator import Emulator
+    return Emulator(clock=clock)

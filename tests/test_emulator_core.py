@@ -16,16 +16,6 @@ SENSITIVE = ("mobile", "email", "biz_mail", "avatar", "qr_code", "address")
 
 
 @pytest.fixture
-def clock():
-    return FakeClock()
-
-
-@pytest.fixture
-def emu(clock):
-    return Emulator(clock=clock)
-
-
-@pytest.fixture
 def wx(emu):
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         install(rsps, emu)

@@ -11,16 +11,6 @@ BASE = "https://qyapi.weixin.qq.com/cgi-bin"
 
 
 @pytest.fixture
-def clock():
-    return FakeClock()
-
-
-@pytest.fixture
-def emu(clock):
-    return Emulator(clock=clock)
-
-
-@pytest.fixture
 def wx(emu):
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         install(rsps, emu)

@@ -6,6 +6,9 @@ Run through tests/browser/run.sh, which starts the stack and sets:
   BROWSER_CHROMIUM      the Chromium binary                   (default /usr/bin/chromium)
   BROWSER_SCREENSHOTS   where screenshots go                  (default .local/screenshots)
   BROWSER_HEADED=1      show the browser window (needs a display)
+
+Helpers shared by the tests: log_in, wait_idle, open_menu, open_wecom_settings, field, list_row, emulator_stats,
+emulator_post.
 """
 import json
 import os
@@ -68,6 +71,67 @@ def screenshot(page):
 def emulator_stats():
     with urllib.request.urlopen(EMULATOR_URL + "/_emulator/stats", timeout=10) as response:
         return json.load(response)
+
+
+def emulator_post(path, payload):
+    """POST a JSON object to the emulator's admin API (/_emulator/PATH) and return its JSON answer."""
+    request = urllib.request.Request(
+        EMULATOR_URL + "/_emulator/" + path.lstrip("/"), data=json.dumps(payload).encode("utf-8"),
+        headers={"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
+
+
+# ------------------------------------------------------------------------------ web client helpers
+def wait_idle(page):
+    """The web client is loaded and no RPC is in flight (Odoo shows .o_loading meanwhile)."""
+    page.wait_for_selector(".o_web_client")
+    page.wait_for_selector(".o_loading", state="hidden")
+
+
+def log_in(page, login="admin", password="admin"):
+    page.goto(ODOO_URL + "/web/login")
+    form = page.locator("form.oe_login_form")
+    form.locator('input[name="login"]').fill(login)
+    form.locator('input[name="password"]').fill(password)
+    form.locator('button[type="submit"]').click()
+    wait_idle(page)
+    expect(page.locator(".oe_topbar_name")).to_have_text("Administrator")
+
+
+def open_menu(page, section, xmlid, root="wecom_integration.wecom_menu_root"):
+    """Top menu ROOT, then the left menu entry XMLID under the section titled SECTION.
+
+    Returns once the click is made: the caller waits for what the entry opens.
+    """
+    page.locator('#oe_main_menu_navbar a[data-menu-xmlid="%s"]' % root).click()
+    menu = page.locator(".oe_secondary_menu:visible")
+    expect(menu.locator(".oe_secondary_menu_section", has_text=section)).to_be_visible()
+    menu.locator('a[data-menu-xmlid="%s"]' % xmlid).click()
+
+
+WECOM_SETTINGS_BLOCK = '.o_form_view .app_settings_block[data-key="wecom_integration"]'
+
+
+def open_wecom_settings(page):
+    """WeCom (top menu) > Configuration (left menu section) > Settings: returns the WeCom block."""
+    open_menu(page, "Configuration", "wecom_integration.wecom_config_settings_menu")
+    block = page.locator(WECOM_SETTINGS_BLOCK)
+    expect(block).to_be_visible()
+    wait_idle(page)
+    return block
+
+
+def field(scope, name):
+    """The widget of field NAME in a form (or any element holding one)."""
+    return scope.locator('.o_field_widget[name="%s"]' % name).first
+
+
+def list_row(scope, text):
+    """The data row of a list view with a cell whose whole text is TEXT."""
+    page = getattr(scope, "page", scope)  # a Locator knows its page; a Page is its own
+    return scope.locator("tr.o_data_row").filter(
+        has=page.locator("td", has_text=re.compile(r"^\s*%s\s*$" % re.escape(text))))
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -7,45 +7,17 @@ reached it. Started by tests/browser/run.sh.
 """
 from playwright.sync_api import expect
 
-from conftest import ODOO_URL, emulator_stats
+from conftest import emulator_stats, log_in, open_wecom_settings, wait_idle
 
 EMULATOR_CORP_ID = "ww5e1a7e0000c0ffee"  # wecom_emulator/defaults.py CORP_ID
-WECOM_BLOCK = '.o_form_view .app_settings_block[data-key="wecom_integration"]'
-
-
-def wait_idle(page):
-    """The web client is loaded and no RPC is in flight (Odoo shows .o_loading meanwhile)."""
-    page.wait_for_selector(".o_web_client")
-    page.wait_for_selector(".o_loading", state="hidden")
-
-
-def log_in(page, login="admin", password="admin"):
-    page.goto(ODOO_URL + "/web/login")
-    form = page.locator("form.oe_login_form")
-    form.locator('input[name="login"]').fill(login)
-    form.locator('input[name="password"]').fill(password)
-    form.locator('button[type="submit"]').click()
-    wait_idle(page)
-    expect(page.locator(".oe_topbar_name")).to_have_text("Administrator")
-
-
-def open_wecom_settings(page):
-    """WeCom (top menu) > Configuration (left menu section) > Settings."""
-    page.locator('#oe_main_menu_navbar a[data-menu-xmlid="wecom_integration.wecom_menu_root"]').click()
-    section = page.locator('.oe_secondary_menu:visible')
-    expect(section.locator(".oe_secondary_menu_section", has_text="Configuration")).to_be_visible()
-    section.locator('a[data-menu-xmlid="wecom_integration.wecom_config_settings_menu"]').click()
-    block = page.locator(WECOM_BLOCK)
-    expect(block).to_be_visible()
-    wait_idle(page)
-    return block
 
 
 def test_settings_page_tests_the_connection_to_the_emulator(page, screenshot):
     log_in(page)
     block = open_wecom_settings(page)
 
-    expect(block.locator("h2")).to_have_text("WeCom connection")
+    # the block's first heading; "Directory sync" follows
+    expect(block.locator("h2").first).to_have_text("WeCom connection")
     expect(block.locator('input[name="wecom_corp_id"]')).to_have_value(EMULATOR_CORP_ID)
     button = block.locator('button[name="action_wecom_test_connection"]')
     expect(button).to_have_text("Test connection")

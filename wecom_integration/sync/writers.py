@@ -55,6 +55,20 @@ class Writer(object):
                 % (to_archive, active, kind_label, int(round(share)), "%g" % self.threshold))
 
 
+    def finish(self, outcome, wanted, created, updated, archived, relations_changed, changed_fields):
+        """Count what happened (a record whose relations alone changed counts as updated), stamp
+        those records, and hand the changed ids to the ORM."""
+        new_ids = set(created.values())
+        relation_only = set(relations_changed) - new_ids - set(updated)
+        stamp(self.env, self.table.table, relation_only)
+        outcome.created = len(created)
+        outcome.updated = len(updated) + len(relation_only)
+        outcome.archived = len(archived)
+        outcome.unchanged = len(wanted) - outcome.created - outcome.updated
+        self.table.done(new_ids | set(updated) | relation_only | set(archived), changed_fields)
+        return outcome
+
+
 class DepartmentWriter(Writer):
     def __init__(self, env, archive_threshold):
         super(DepartmentWriter, self).__init__(env, archive_threshold)
@@ -165,19 +179,11 @@ class UserWriter(Writer):
         relations_changed |= sync_relation(
             self.env.cr, "wecom_user_direct_leader_rel", "user_id", "leader_id",
             {id_of(k): set(id_of(l) for l in leaders if id_of(l)) for k, leaders in direct_leaders.items()})
-        # archived members keep their history but leave the department lists
+        # archived members keep their departments (history) but no longer lead any
         if archived:
             self.env.cr.execute("DELETE FROM wecom_department_leader_rel WHERE user_id IN %s", (tuple(archived),))
-        new_ids = set(created.values())
-        relation_only = relations_changed - new_ids - updated
-        stamp(self.env, "wecom_user", relation_only)
-        outcome.created = len(created)
-        outcome.updated = len(updated) + len(relation_only)
-        outcome.archived = len(archived)
-        outcome.unchanged = len(wanted) - outcome.created - outcome.updated
-        self.table.done(new_ids | updated | relation_only | set(archived),
-                        USER_COLUMNS + ["active", "department_ids", "leader_department_ids", "direct_leader_ids"])
-        self.env["wecom.department"].invalidate_cache()
+        self.finish(outcome, wanted, created, updated, archived, relations_changed,
+                    USER_COLUMNS + ["active", "department_ids", "leader_department_ids", "direct_leader_ids"])
         return outcome
 
     def _follow_renames(self, wanted, memberships, failed_keys):
@@ -241,13 +247,5 @@ class TagWriter(Writer):
                                               "first): %s") % (tag["tagname"], ", ".join(missing)))
         changed = sync_relation(cr, "wecom_tag_user_rel", "tag_id", "user_id", members)
         changed |= sync_relation(cr, "wecom_tag_department_rel", "tag_id", "department_id", parties)
-        new_ids = set(created.values())
-        relation_only = changed - new_ids - updated
-        stamp(self.env, "wecom_tag", relation_only)
-        outcome.created = len(created)
-        outcome.updated = len(updated) + len(relation_only)
-        outcome.archived = len(archived)
-        outcome.unchanged = len(wanted) - outcome.created - outcome.updated
-        self.table.done(new_ids | updated | relation_only | set(archived), TAG_COLUMNS + ["active", "user_ids"])
-        self.env["wecom.user"].invalidate_cache()
+        self.finish(outcome, wanted, created, updated, archived, changed, TAG_COLUMNS + ["active", "user_ids"])
         return outcome
