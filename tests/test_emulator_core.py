@@ -9,7 +9,7 @@ import responses
 
 from wecom_emulator import (APP_AGENT_ID, APP_SECRET, CONTACT_SECRET, CORP_ID, Emulator,
                             LEGACY_SECRET, REGION_SECRET)
-from wecom_emulator.testing import FakeClock, RawCaller, install
+from wecom_emulator.testing import RawCaller, install
 
 BASE = "https://qyapi.weixin.qq.com/cgi-bin"
 SENSITIVE = ("mobile", "email", "biz_mail", "avatar", "qr_code", "address")

@@ -5,7 +5,7 @@ import pytest
 import responses
 
 from wecom_emulator import APP_AGENT_ID, APP_SECRET, Emulator, LEGACY_AGENT_ID, REGION_SECRET
-from wecom_emulator.testing import FakeClock, RawCaller, install
+from wecom_emulator.testing import RawCaller, install
 
 BASE = "https://qyapi.weixin.qq.com/cgi-bin"
 
