@@ -7,4 +7,5 @@ from . import wecom_tag
 from . import wecom_sync_log
 from . import wecom_sync_error
 from . import wecom_sync_service
+from . import wecom_message
 from . import res_users

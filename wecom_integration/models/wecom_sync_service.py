@@ -7,7 +7,7 @@ One run per kind at a time: a PostgreSQL advisory lock held by the caller's tran
 """
 import logging
 import time
-from contextlib import closing, contextmanager
+from contextlib import closing
 from datetime import datetime, timedelta
 
 from odoo import SUPERUSER_ID, _, api, fields, models
@@ -18,6 +18,7 @@ from ..sync.outcome import SyncOutcome, SyncRefused
 from ..sync.writers import DepartmentWriter, TagWriter, UserWriter
 from ..wecom.directory import fetch_departments, fetch_tags, fetch_users
 from ..wecom.errors import WecomError
+from .own_cursor import own_env, visible_record
 
 _logger = logging.getLogger(__name__)
 
@@ -143,7 +144,7 @@ class WecomSyncService(models.AbstractModel):
         # the mirror is only saved when the caller's transaction commits
         message = _("The transaction that ran this sync was rolled back: nothing was saved.")
         self.env.cr.after("rollback", lambda: self._log_mark_rolled_back(log_id, message))
-        return self._visible_log(log_id)
+        return visible_record(self.env, "wecom.sync.log", log_id)
 
     def _fail(self, log_id, sync_type, started, error, attempt):
         message = error.name if isinstance(error, UserError) else str(error)
@@ -174,11 +175,8 @@ class WecomSyncService(models.AbstractModel):
                                       "its progress is in WeCom > Sync Logs.") % labels[kind])
 
     # ------------------------------------------------------------------ the log, in its own cursor
-    @contextmanager
     def _log_env(self):
-        with closing(self.pool.cursor()) as cr:
-            yield api.Environment(cr, SUPERUSER_ID, dict(self.env.context))
-            cr.commit()  # our own cursor: the log must survive whatever the caller does
+        return own_env(self.env)
 
     def _log_create(self, values):
         with self._log_env() as env:
@@ -193,20 +191,6 @@ class WecomSyncService(models.AbstractModel):
             cr.execute("UPDATE wecom_sync_log SET status = 'failed', error_message = %s "
                        "WHERE id = %s AND status IN ('success', 'partial')", (message, log_id))
             cr.commit()
-
-    def _visible_log(self, log_id):
-        """The log as a record the caller can read now.
-
-        The caller's transaction started before the log was committed and, being REPEATABLE READ,
-        cannot see it; so the record is bound to a READ COMMITTED cursor that lives until the
-        caller's transaction ends.
-        """
-        if self.pool.in_test_mode():
-            return self.env["wecom.sync.log"].browse(log_id)
-        reader = self.pool._db.cursor(serialized=False)
-        self.env.cr.after("commit", reader.close)
-        self.env.cr.after("rollback", reader.close)
-        return self.env["wecom.sync.log"].with_env(self.env(cr=reader)).browse(log_id)
 
     # ------------------------------------------------------------------ buttons and menu actions
     @api.model

@@ -1,1 +1,2 @@
 from . import wecom_connection_test
+from . import wecom_message_compose

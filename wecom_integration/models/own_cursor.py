@@ -1,0 +1,33 @@
+"""Writing records that must outlive the caller's transaction (sync logs, sent messages).
+
+Such records are written through a cursor of their own and committed at once. The caller's
+transaction, being REPEATABLE READ and older, cannot see them; `visible_record` hands it a
+record bound to a READ COMMITTED cursor that lives until the caller's transaction ends.
+Odoo 11 specifics (registry cursors, cr.after) are kept here, for the port to newer versions.
+"""
+from contextlib import closing, contextmanager
+
+from odoo import SUPERUSER_ID, api
+
+
+@contextmanager
+def own_env(env, uid=SUPERUSER_ID):
+    """An environment on a new cursor, committed when the block ends without error."""
+    with closing(env.registry.cursor()) as cr:
+        yield api.Environment(cr, uid, dict(env.context))
+        cr.commit()  # our own cursor: what was written here must survive the caller
+
+
+def visible_record(env, model, record_id):
+    """``env[model].browse(record_id)``, readable although committed after ``env``'s snapshot."""
+    if env.registry.in_test_mode():
+        return env[model].browse(record_id)  # HttpCase: one shared test transaction
+    reader = getattr(env.cr, "_wecom_reader", None)
+    if reader is None or reader.closed:
+        # one reader per caller transaction, however many records it is handed
+        reader = env.cr._wecom_reader = env.registry._db.cursor(serialized=False)
+        env.cr.after("commit", reader.close)
+        env.cr.after("rollback", reader.close)
+    record = env[model].with_env(env(cr=reader)).browse(record_id)
+    record.invalidate_cache(ids=[record_id])
+    return record

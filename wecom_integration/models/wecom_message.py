@@ -1,0 +1,378 @@
+"""The WeCom outbox and message history.
+
+A message sent at once is recorded through a cursor of its own, so what was delivered stays in
+the history even if the caller's transaction rolls back. A queued message belongs to the
+caller's transaction (nothing is queued if it rolls back) and is sent by the outbox cron, which
+claims messages with FOR UPDATE SKIP LOCKED so that several workers never send one twice.
+"""
+import json
+import logging
+from datetime import datetime, timedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+from ..wecom import delivery
+from ..wecom.errors import WecomError
+from ..wecom.messages import build_payload
+from .own_cursor import own_env, visible_record
+
+_logger = logging.getLogger(__name__)
+
+MESSAGE_TYPES = [("text", "Text"), ("textcard", "Text card"), ("markdown", "Markdown"), ("news", "News")]
+STATUSES = [("draft", "Draft"), ("queued", "Queued"), ("sending", "Sending"), ("sent", "Sent"),
+            ("partial", "Partially delivered"), ("failed", "Failed"), ("recalled", "Recalled")]
+RETRY_DELAYS = (60, 300, 900, 3600)  # seconds before attempts 2, 3, 4 and 5
+MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
+RECALL_WINDOW = timedelta(hours=24)
+DUPLICATE_CHECK_INTERVAL = 1800
+
+
+class WecomMessage(models.Model):
+    _name = "wecom.message"
+    _description = "WeCom message"
+    _order = "create_date desc, id desc"
+
+    name = fields.Char(compute="_compute_name")
+    message_type = fields.Selection(MESSAGE_TYPES, required=True, default="text", readonly=True)
+    title = fields.Char(readonly=True)
+    content = fields.Text(readonly=True)
+    url = fields.Char("URL", readonly=True)
+    btntxt = fields.Char("Button text", readonly=True)
+    articles = fields.Text("News articles (JSON)", readonly=True)
+    user_ids = fields.Many2many("wecom.user", "wecom_message_user_rel", "message_id", "user_id", "Members",
+                                readonly=True)
+    department_ids = fields.Many2many("wecom.department", "wecom_message_department_rel", "message_id",
+                                      "department_id", "Departments", readonly=True)
+    tag_ids = fields.Many2many("wecom.tag", "wecom_message_tag_rel", "message_id", "tag_id", "Tags",
+                               readonly=True)
+    to_all = fields.Boolean("Everyone (@all)", readonly=True,
+                            help="Sent to everyone in the app's visible range; only when asked for explicitly.")
+    touser = fields.Text("touser", readonly=True, help="The userids sent to WeCom, |-separated.")
+    toparty = fields.Text("toparty", readonly=True)
+    totag = fields.Text("totag", readonly=True)
+    unlinked_users = fields.Text("Odoo users without WeCom", readonly=True,
+                                 help="Odoo users asked for as recipients who are not linked to a WeCom member.")
+    status = fields.Selection(STATUSES, required=True, default="draft", readonly=True, index=True)
+    msgid = fields.Text("WeCom msgid", readonly=True, help="One msgid per message/send call, one per line.")
+    invaliduser = fields.Text("Invalid users", readonly=True)
+    invalidparty = fields.Text("Invalid departments", readonly=True)
+    invalidtag = fields.Text("Invalid tags", readonly=True)
+    unlicenseduser = fields.Text("Unlicensed users", readonly=True)
+    errcode = fields.Integer("Error code", readonly=True)
+    errmsg = fields.Text("Error", readonly=True)
+    attempts = fields.Integer(readonly=True)
+    next_attempt = fields.Datetime("Next attempt", readonly=True, index=True)
+    sent_date = fields.Datetime("Sent", readonly=True)
+    recalled_date = fields.Datetime("Recalled", readonly=True)
+    business_type = fields.Char(readonly=True, index=True, help="e.g. approval, milestone (as in the original module).")
+    business_id = fields.Char(readonly=True, index=True)
+    res_model = fields.Char("Related document model", readonly=True, index=True)
+    res_id = fields.Integer("Related document ID", readonly=True)
+    chunks = fields.Text("Delivery details (JSON)", readonly=True,
+                         help="One entry per message/send call: recipients, msgid, WeCom's answer.")
+
+    def _compute_name(self):
+        for message in self:
+            text = message.title or message.content or ""
+            message.name = text if len(text) <= 40 else text[:39] + "…"
+
+    # ------------------------------------------------------------------ sending API
+    @api.model
+    def send_message(self, message_type, content, title=None, url=None, btntxt=None, to_users=(),
+                     to_departments=(), to_tags=(), to_all=False, business_type=None, business_id=None,
+                     res_model=None, res_id=None, queue=False, articles=None, unlinked_users=None):
+        """Send (or with ``queue=True`` queue) a WeCom application message; returns the wecom.message.
+
+        ``to_users``: WeCom userids or wecom.user records; ``to_departments``: WeCom department ids
+        or wecom.department records; ``to_tags``: WeCom tag ids or wecom.tag records. Everything is
+        validated first: a bad message raises UserError and nothing is sent or recorded.
+        """
+        self._check_send_access()
+        values = self._prepare(message_type, content, title, url, btntxt, articles, to_users, to_departments,
+                               to_tags, to_all)
+        values.update(business_type=business_type or False,
+                      business_id=str(business_id) if business_id not in (None, False, "") else False,
+                      res_model=res_model or False, res_id=res_id or False,
+                      unlinked_users=unlinked_users or False)
+        if queue:
+            values.update(status="queued", next_attempt=fields.Datetime.now())
+            return self.sudo().create(values).sudo(self.env.uid)
+        with own_env(self.env) as env:
+            message = env[self._name].create(dict(values, status="sending"))
+            message_id = message.id
+        self._deliver_in_own_cursor(message_id)
+        return visible_record(self.env, self._name, message_id)
+
+    @api.model
+    def send_to_users(self, user_ids, message_type, content, **kwargs):
+        """Send to Odoo users (res.users ids), through their WeCom members. Users without a WeCom
+        member are listed on the message; if none has one, the message is recorded as failed."""
+        self._check_send_access()
+        users = self.env["res.users"].sudo().browse(list(user_ids or [])).exists()
+        missing = set(user_ids or []) - set(users.ids)
+        if missing:
+            raise UserError(_("Unknown Odoo user ids: %s.") % ", ".join(str(i) for i in sorted(missing)))
+        if not users:
+            raise UserError(_("No recipients: give at least one Odoo user."))
+        members = self.env["wecom.user"].sudo().search([("user_id", "in", users.ids)])
+        unlinked = users - members.mapped("user_id")
+        unlinked_text = ", ".join("%s (%s)" % (u.name, u.login) for u in unlinked) or None
+        if not members:
+            return self._record_undeliverable(message_type, content, unlinked_text, kwargs)
+        return self.send_message(message_type, content, to_users=members, unlinked_users=unlinked_text, **kwargs)
+
+    @api.model
+    def send_approval_notification(self, approval_title, approval_content, approval_url, approver_ids,
+                                   approval_id):
+        """审批通知: a text card to the approvers (res.users ids) linking to the approval."""
+        return self.send_to_users(
+            approver_ids, "textcard",
+            _('<div class="highlight">%s</div><div class="normal">%s</div>') % (approval_title, approval_content),
+            title=_("Approval request: %s") % approval_title, url=approval_url, btntxt=_("View"),
+            business_type="approval", business_id=approval_id)
+
+    @api.model
+    def send_milestone_reminder(self, milestone_name, store_name, due_date, reminder_url, recipient_ids,
+                                construction_order_id):
+        """里程碑提醒: a text card to the recipients (res.users ids) about a milestone of a store."""
+        return self.send_to_users(
+            recipient_ids, "textcard",
+            _('<div class="gray">Store: %s</div><div class="highlight">Due: %s</div>') % (store_name, due_date),
+            title=_("Milestone reminder: %s") % milestone_name, url=reminder_url, btntxt=_("View"),
+            business_type="milestone", business_id=construction_order_id)
+
+    # ------------------------------------------------------------------ validation
+    def _check_send_access(self):
+        if not self.env.user.has_group("wecom_integration.wecom_group_message_send") and not self.env.user._is_superuser():
+            raise AccessError(_("You are not allowed to send WeCom messages: it needs the group "
+                                "\"Send messages (wechat.message.send)\"."))
+
+    @api.model
+    def _resolve(self, model, key_field, items, label):
+        """Mirror records for ids/userids or records; unknown or archived ones are refused."""
+        records = self.env[model].sudo()
+        wanted = []
+        for item in items or ():
+            if isinstance(item, models.BaseModel):
+                records |= item.sudo()
+            else:
+                wanted.append(item)
+        if wanted:
+            if key_field == "userid":  # case-insensitive, and possibly thousands of them
+                keys = [str(w).strip() for w in wanted]
+                self.env.cr.execute("SELECT id, lower(userid) FROM wecom_user WHERE lower(userid) IN %s",
+                                    (tuple(k.lower() for k in keys),))
+                rows = self.env.cr.fetchall()
+                found = records.browse([row[0] for row in rows])
+                known = {row[1] for row in rows}
+                unknown = [k for k in keys if k.lower() not in known]
+            else:
+                try:
+                    keys = [int(w) for w in wanted]
+                except (TypeError, ValueError):
+                    raise UserError(_("%s must be numeric WeCom ids, got %r.") % (label, wanted))
+                found = records.search([(key_field, "in", keys)])
+                known = set(found.mapped(key_field))
+                unknown = [k for k in keys if k not in known]
+            if unknown:
+                raise UserError(_("Unknown %s (not in the WeCom directory mirror, or archived): %s. "
+                                  "Run a directory sync if they were added recently.")
+                                % (label, ", ".join(str(u) for u in unknown)))
+            records |= found
+        inactive = records.filtered(lambda r: not r.active)
+        if inactive:
+            raise UserError(_("These %s are archived (gone from WeCom): %s.") % (label, ", ".join(inactive.mapped("display_name"))))
+        return records
+
+    @api.model
+    def _prepare(self, message_type, content, title, url, btntxt, articles, to_users, to_departments,
+                 to_tags, to_all):
+        users = self._resolve("wecom.user", "userid", to_users, _("members"))
+        departments = self._resolve("wecom.department", "wecom_id", to_departments, _("departments"))
+        tags = self._resolve("wecom.tag", "tag_id", to_tags, _("tags"))
+        if to_all and (users or departments or tags):
+            raise UserError(_("A message to everyone (@all) cannot also name members, departments or tags."))
+        if not (to_all or users or departments or tags):
+            raise UserError(_("No recipients: give members, departments or tags (or to_all=True to send to "
+                              "everyone in the app's visible range)."))
+        if message_type not in dict(MESSAGE_TYPES):
+            raise UserError(_("Unknown message type %r: use one of %s.")
+                            % (message_type, ", ".join(dict(MESSAGE_TYPES))))
+        userids = users.mapped("userid")
+        try:
+            # validates content, sizes and recipients exactly as they will be sent
+            build_payload(message_type, content=content, title=title, url=url, btntxt=btntxt, articles=articles,
+                          touser=userids[:1000], toparty=departments.mapped("wecom_id")[:100],
+                          totag=tags.mapped("tag_id")[:100], to_all=to_all, agent_id=1)
+        except WecomError as error:
+            raise UserError(error.describe(self._lang()))
+        chunks = delivery.plan_chunks(userids, departments.mapped("wecom_id"), tags.mapped("tag_id"))
+        return {
+            "message_type": message_type, "content": content, "title": title or False, "url": url or False,
+            "btntxt": btntxt or False, "articles": json.dumps(articles, ensure_ascii=False) if articles else False,
+            "user_ids": [(6, 0, users.ids)], "department_ids": [(6, 0, departments.ids)],
+            "tag_ids": [(6, 0, tags.ids)], "to_all": bool(to_all),
+            "touser": "@all" if to_all else "|".join(userids) or False,
+            "toparty": "|".join(str(d) for d in departments.mapped("wecom_id")) or False,
+            "totag": "|".join(str(t) for t in tags.mapped("tag_id")) or False,
+            "chunks": json.dumps(chunks, ensure_ascii=False),
+        }
+
+    def _lang(self):
+        return "zh" if (self.env.lang or "").startswith("zh") else "en"
+
+    @api.model
+    def _record_undeliverable(self, message_type, content, unlinked_text, kwargs):
+        values = {"message_type": message_type if message_type in dict(MESSAGE_TYPES) else "text",
+                  "content": content, "title": kwargs.get("title") or False, "url": kwargs.get("url") or False,
+                  "status": "failed", "unlinked_users": unlinked_text,
+                  "errmsg": _("None of the recipients is linked to a WeCom member: nothing was sent."),
+                  "business_type": kwargs.get("business_type") or False,
+                  "business_id": str(kwargs["business_id"]) if kwargs.get("business_id") else False}
+        with own_env(self.env) as env:
+            message_id = env[self._name].create(values).id
+        return visible_record(self.env, self._name, message_id)
+
+    # ------------------------------------------------------------------ delivery
+    def _deliver_in_own_cursor(self, message_id):
+        with own_env(self.env) as env:
+            env[self._name].browse(message_id)._deliver()
+
+    def _deliver(self):
+        """Send the pending chunks of this message and record WeCom's answers."""
+        self.ensure_one()
+        chunks = json.loads(self.chunks or "[]") or delivery.plan_chunks([], [], [])
+        fields_ = {"msgtype": self.message_type, "content": self.content, "title": self.title or None,
+                   "url": self.url or None, "btntxt": self.btntxt or None,
+                   "articles": json.loads(self.articles) if self.articles else None}
+        attempts = self.attempts + 1
+        try:
+            client = self.env["wecom.config"].get_client("app")
+            delivery.send_chunks(client, chunks, fields_, to_all=self.to_all,
+                                 duplicate_check_interval=DUPLICATE_CHECK_INTERVAL)
+        except UserError as error:  # not configured: a permanent failure, nothing sent
+            for chunk in chunks:
+                if chunk["status"] == delivery.PENDING:
+                    chunk.update(status=delivery.FAILED, errcode=0, errmsg=error.name, transient=False)
+        summary = delivery.summarize(chunks)
+        values = {
+            "chunks": json.dumps(chunks, ensure_ascii=False), "attempts": attempts,
+            "msgid": "\n".join(summary["msgids"]) or False,
+            "invaliduser": "|".join(summary["invalid"]["invaliduser"]) or False,
+            "invalidparty": "|".join(summary["invalid"]["invalidparty"]) or False,
+            "invalidtag": "|".join(summary["invalid"]["invalidtag"]) or False,
+            "unlicenseduser": "|".join(summary["invalid"]["unlicenseduser"]) or False,
+            "errcode": summary["errcode"], "errmsg": summary["errmsg"] or False, "next_attempt": False,
+        }
+        status = summary["status"]
+        if status == "pending":
+            if attempts < MAX_ATTEMPTS:
+                delay = RETRY_DELAYS[attempts - 1]
+                values["next_attempt"] = fields.Datetime.to_string(datetime.utcnow() + timedelta(seconds=delay))
+                status = "queued"
+            else:
+                for chunk in chunks:
+                    if chunk["status"] == delivery.PENDING:
+                        chunk["status"] = delivery.FAILED
+                values["chunks"] = json.dumps(chunks, ensure_ascii=False)
+                status = delivery.summarize(chunks)["status"]
+        if status == "sent" and self.unlinked_users:
+            status = "partial"  # some intended recipients have no WeCom member
+        if status in ("sent", "partial") and not self.sent_date:
+            values["sent_date"] = fields.Datetime.now()
+        values["status"] = status
+        self.write(values)
+        _logger.info("WeCom message %s: %s after attempt %s", self.id, status, attempts)
+        return status
+
+    # ------------------------------------------------------------------ outbox
+    @api.model
+    def _cron_process_outbox(self, limit=100):
+        """Send queued messages and due retries, one per transaction, claimed with SKIP LOCKED."""
+        done = 0
+        while done < limit:
+            with own_env(self.env) as env:
+                env.cr.execute("""SELECT id FROM wecom_message
+                                  WHERE status = 'queued'
+                                    AND (next_attempt IS NULL OR next_attempt <= now() at time zone 'UTC')
+                                  ORDER BY next_attempt NULLS FIRST, id
+                                  LIMIT 1 FOR UPDATE SKIP LOCKED""")
+                row = env.cr.fetchone()
+                if not row:
+                    break
+                env[self._name].browse(row[0])._deliver()
+            done += 1
+        return done
+
+    # ------------------------------------------------------------------ buttons
+    def retry(self):
+        """Send again what failed (failed messages, or the failed part of a partial one)."""
+        self._check_send_access()
+        retryable = self.filtered(lambda m: m.status in ("failed", "partial", "queued"))
+        if not retryable or retryable != self:
+            raise UserError(_("Only failed, partially delivered or queued messages can be retried."))
+        for message in retryable:
+            chunks = json.loads(message.chunks or "[]")
+            failed = [c for c in chunks if c["status"] == delivery.FAILED]
+            if not chunks or (message.status != "queued" and not failed):
+                raise UserError(_("Message %s has no failed delivery to retry (its invalid recipients were "
+                                  "refused by WeCom and would be refused again).") % message.id)
+            for chunk in failed:
+                chunk["status"] = delivery.PENDING
+            with own_env(self.env) as env:
+                env[self._name].browse(message.id).write({"chunks": json.dumps(chunks, ensure_ascii=False),
+                                                          "status": "sending"})
+            self._deliver_in_own_cursor(message.id)
+        self.invalidate_cache()
+        return True
+
+    def recall(self):
+        """Recall sent messages from the members' WeCom clients (WeCom allows it for 24 hours)."""
+        self._check_send_access()
+        for message in self:
+            if message.status not in ("sent", "partial") or not message.msgid:
+                raise UserError(_("Only sent messages can be recalled (message %s is %s).")
+                                % (message.id, message.status))
+            sent = fields.Datetime.from_string(message.sent_date)
+            if datetime.utcnow() - sent > RECALL_WINDOW:
+                raise UserError(_("Message %s was sent more than 24 hours ago: WeCom no longer recalls it.")
+                                % message.id)
+            client = self.env["wecom.config"].get_client("app")
+            try:
+                for msgid in message.msgid.split("\n"):
+                    client.message_recall(msgid)
+            except WecomError as error:
+                raise UserError(error.describe(self._lang()))
+            with own_env(self.env) as env:
+                env[self._name].browse(message.id).write({"status": "recalled",
+                                                          "recalled_date": fields.Datetime.now()})
+        self.invalidate_cache()
+        return True
+
+    # ------------------------------------------------------------------ for automated actions
+    @api.model
+    def notify_record_users(self, records, user_field=None, content=None, title=None):
+        """Notify on WeCom the Odoo users of ``records`` (their ``user_field``, by default the
+        first of user_id / user_ids / create_uid) with a text card linking to each record.
+
+        Meant for server and automated actions: ``env['wecom.message'].notify_record_users(records)``.
+        Returns the ids of the messages.
+        """
+        message_ids = []
+        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "")
+        for record in records:
+            field = user_field or next((f for f in ("user_id", "user_ids", "create_uid") if f in record._fields), None)
+            if not field:
+                raise UserError(_("%s has no user field to notify; name one with user_field=.") % record._name)
+            users = record[field]
+            if not users:
+                continue
+            url = "%s/web#id=%s&model=%s&view_type=form" % (base_url, record.id, record._name)
+            message = self.send_to_users(
+                users.ids, "textcard",
+                content or _("%s needs your attention.") % record.display_name,
+                title=title or record.display_name, url=url, btntxt=_("View"),
+                business_type="record", business_id=record.id, res_model=record._name, res_id=record.id)
+            message_ids.append(message.id)
+        return message_ids
