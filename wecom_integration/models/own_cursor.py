@@ -7,15 +7,35 @@ Odoo 11 specifics (registry cursors, cr.after) are kept here, for the port to ne
 """
 from contextlib import closing, contextmanager
 
+import psycopg2
+
 from odoo import SUPERUSER_ID, api
+
+# The caller's transaction may hold locks that our writes need (it updated a row we reference):
+# waiting for it would wait forever, since the caller waits for us. Give up after this long.
+LOCK_TIMEOUT_MS = 5000
+
+
+class CallerHoldsLock(Exception):
+    """The caller's own transaction locks a row this write needs."""
 
 
 @contextmanager
 def own_env(env, uid=SUPERUSER_ID):
-    """An environment on a new cursor, committed when the block ends without error."""
+    """An environment on a new cursor, committed when the block ends without error.
+
+    Raises CallerHoldsLock when a lock is not granted within LOCK_TIMEOUT_MS.
+    """
     with closing(env.registry.cursor()) as cr:
-        yield api.Environment(cr, uid, dict(env.context))
-        cr.commit()  # our own cursor: what was written here must survive the caller
+        if not env.registry.in_test_mode():
+            cr.execute("SET LOCAL lock_timeout = %s", (LOCK_TIMEOUT_MS,))
+        try:
+            yield api.Environment(cr, uid, dict(env.context))
+            cr.commit()  # our own cursor: what was written here must survive the caller
+        except psycopg2.OperationalError as error:
+            if getattr(error, "pgcode", None) != "55P03":  # lock_not_available
+                raise
+            raise CallerHoldsLock(str(error))
 
 
 def visible_record(env, model, record_id):

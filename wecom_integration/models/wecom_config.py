@@ -28,6 +28,7 @@ ENV_VARS = OrderedDict([
 ])
 SECRET_SETTINGS = ("secret", "contact_secret")
 USER_MATCH_MODES = ("off", "login", "email", "mobile")
+DEFAULT_DUPLICATE_CHECK_INTERVAL = 1800
 DEFAULT_ARCHIVE_THRESHOLD = 20
 DEFAULTS = {"base_url": DEFAULT_BASE_URL, "timeout": str(DEFAULT_TIMEOUT)}
 
@@ -155,3 +156,14 @@ class WecomConfig(models.AbstractModel):
         if mode not in USER_MATCH_MODES:
             raise UserError(_("Unknown way to link WeCom members to Odoo users: %r.") % mode)
         return mode
+
+    @api.model
+    def get_duplicate_check_interval(self):
+        """Seconds during which WeCom drops a repeat of the same message to the same recipients
+        (enable_duplicate_check), so that a retry after an unclear failure is not delivered twice.
+        None when turned off (technical parameter set to 0)."""
+        raw = self.get_stored("duplicate_check_interval") or str(DEFAULT_DUPLICATE_CHECK_INTERVAL)
+        if not raw.isdigit() or int(raw) > 14400:
+            raise UserError(_("The duplicate check interval must be a number of seconds up to 14400 (4 hours), "
+                              "got %r.") % raw)
+        return int(raw) or None

@@ -15,7 +15,7 @@ from odoo.exceptions import AccessError, UserError
 from ..wecom import delivery
 from ..wecom.errors import WecomError
 from ..wecom.messages import build_payload
-from .own_cursor import own_env, visible_record
+from .own_cursor import CallerHoldsLock, own_env, visible_record
 
 _logger = logging.getLogger(__name__)
 
@@ -25,7 +25,6 @@ STATUSES = [("draft", "Draft"), ("queued", "Queued"), ("sending", "Sending"), ("
 RETRY_DELAYS = (60, 300, 900, 3600)  # seconds before attempts 2, 3, 4 and 5
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 RECALL_WINDOW = timedelta(hours=24)
-DUPLICATE_CHECK_INTERVAL = 1800
 
 
 class WecomMessage(models.Model):
@@ -98,11 +97,28 @@ class WecomMessage(models.Model):
         if queue:
             values.update(status="queued", next_attempt=fields.Datetime.now())
             return self.sudo().create(values).sudo(self.env.uid)
-        with own_env(self.env) as env:
-            message = env[self._name].create(dict(values, status="sending"))
-            message_id = message.id
-        self._deliver_in_own_cursor(message_id)
+        sender = self._client()
+        try:
+            with own_env(self.env) as env:
+                message_id = env[self._name].create(dict(values, status="sending")).id
+        except CallerHoldsLock:
+            # this transaction has just changed the recipients' rows: record the message in it
+            _logger.warning("WeCom message recorded in the caller's transaction: it locks its recipients")
+            message = self.sudo().create(dict(values, status="sending"))
+            message._deliver(sender)
+            return message.sudo(self.env.uid)
+        self._deliver_in_own_cursor(message_id, sender)
         return visible_record(self.env, self._name, message_id)
+
+    @api.model
+    def _client(self):
+        """What delivery needs, as this transaction configures it: (app client or the configuration
+        error, duplicate check interval)."""
+        config = self.env["wecom.config"]
+        try:
+            return config.get_client("app"), config.get_duplicate_check_interval()
+        except UserError as error:
+            return error, None
 
     @api.model
     def send_to_users(self, user_ids, message_type, content, **kwargs):
@@ -235,26 +251,29 @@ class WecomMessage(models.Model):
         return visible_record(self.env, self._name, message_id)
 
     # ------------------------------------------------------------------ delivery
-    def _deliver_in_own_cursor(self, message_id):
+    def _deliver_in_own_cursor(self, message_id, sender=None):
         with own_env(self.env) as env:
-            env[self._name].browse(message_id)._deliver()
+            env[self._name].browse(message_id)._deliver(sender)
 
-    def _deliver(self):
-        """Send the pending chunks of this message and record WeCom's answers."""
+    def _deliver(self, sender=None):
+        """Send the pending chunks of this message and record WeCom's answers.
+
+        ``sender``: (client or configuration error, duplicate check interval), by default from the
+        configuration this record's environment sees.
+        """
         self.ensure_one()
         chunks = json.loads(self.chunks or "[]") or delivery.plan_chunks([], [], [])
         fields_ = {"msgtype": self.message_type, "content": self.content, "title": self.title or None,
                    "url": self.url or None, "btntxt": self.btntxt or None,
                    "articles": json.loads(self.articles) if self.articles else None}
         attempts = self.attempts + 1
-        try:
-            client = self.env["wecom.config"].get_client("app")
-            delivery.send_chunks(client, chunks, fields_, to_all=self.to_all,
-                                 duplicate_check_interval=DUPLICATE_CHECK_INTERVAL)
-        except UserError as error:  # not configured: a permanent failure, nothing sent
+        client, interval = sender or self._client()
+        if isinstance(client, UserError):  # not configured: a permanent failure, nothing sent
             for chunk in chunks:
                 if chunk["status"] == delivery.PENDING:
-                    chunk.update(status=delivery.FAILED, errcode=0, errmsg=error.name, transient=False)
+                    chunk.update(status=delivery.FAILED, errcode=0, errmsg=client.name, transient=False)
+        else:
+            delivery.send_chunks(client, chunks, fields_, to_all=self.to_all, duplicate_check_interval=interval)
         summary = delivery.summarize(chunks)
         values = {
             "chunks": json.dumps(chunks, ensure_ascii=False), "attempts": attempts,
@@ -323,7 +342,7 @@ class WecomMessage(models.Model):
             with own_env(self.env) as env:
                 env[self._name].browse(message.id).write({"chunks": json.dumps(chunks, ensure_ascii=False),
                                                           "status": "sending"})
-            self._deliver_in_own_cursor(message.id)
+            self._deliver_in_own_cursor(message.id, self._client())
         self.invalidate_cache()
         return True
 

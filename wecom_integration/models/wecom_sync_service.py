@@ -18,7 +18,7 @@ from ..sync.outcome import SyncOutcome, SyncRefused
 from ..sync.writers import DepartmentWriter, TagWriter, UserWriter
 from ..wecom.directory import fetch_departments, fetch_tags, fetch_users
 from ..wecom.errors import WecomError
-from .own_cursor import own_env, visible_record
+from .own_cursor import CallerHoldsLock, own_env, visible_record
 
 _logger = logging.getLogger(__name__)
 
@@ -179,8 +179,12 @@ class WecomSyncService(models.AbstractModel):
         return own_env(self.env)
 
     def _log_create(self, values):
-        with self._log_env() as env:
-            return env["wecom.sync.log"].create(values).id
+        try:
+            with self._log_env() as env:
+                return env["wecom.sync.log"].create(values).id
+        except CallerHoldsLock:
+            raise UserError(_("The sync cannot write its log while this transaction is changing your user "
+                              "record: save your other changes first, then sync."))
 
     def _log_write(self, log_id, values):
         with self._log_env() as env:

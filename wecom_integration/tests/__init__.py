@@ -8,3 +8,5 @@ from . import test_sync
 from . import test_sync_failures
 from . import test_sync_modes
 from . import test_sync_access
+from . import test_message
+from . import test_message_delivery

@@ -9,7 +9,9 @@ from contextlib import closing
 
 import responses
 
-from odoo.tests.common import TransactionCase, at_install, post_install
+import odoo
+from odoo import SUPERUSER_ID, api
+from odoo.tests.common import TransactionCase, at_install, post_install, get_db_name
 
 from wecom_emulator import Emulator
 from wecom_emulator.testing import install
@@ -25,6 +27,7 @@ def clear_own_cursor_rows(registry):
     with closing(registry.cursor()) as cr:
         cr.execute("DELETE FROM wecom_access_token")
         cr.execute("DELETE FROM wecom_sync_log")
+        cr.execute("DELETE FROM wecom_message")
         cr.commit()
 
 
@@ -80,3 +83,38 @@ class EmulatorMixin(object):
 @post_install(True)
 class WecomTransactionCase(EmulatorMixin, TransactionCase):
     pass
+
+
+class CommittedUsersMixin(object):
+    """Users committed before the tests start, as real users are: records written in a cursor of
+    their own (sync logs, sent messages) refer to them, so they must exist outside the test
+    transaction. USERS maps a short name to the xml ids (in this module) of its groups."""
+
+    USERS = {}
+
+    @classmethod
+    def setUpClass(cls):
+        super(CommittedUsersMixin, cls).setUpClass()
+        cls.user_ids = {}
+        with closing(odoo.registry(get_db_name()).cursor()) as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            for name, groups in cls.USERS.items():
+                group_ids = [env.ref("base.group_user").id] + [env.ref("wecom_integration." + g).id for g in groups]
+                user = env["res.users"].create({"name": name, "login": "wecom_test_" + name,
+                                                "groups_id": [(6, 0, group_ids)]})
+                cls.user_ids[name] = (user.id, user.partner_id.id)
+            cr.commit()
+
+    @classmethod
+    def tearDownClass(cls):
+        with closing(odoo.registry(get_db_name()).cursor()) as cr:
+            for user_id, partner_id in cls.user_ids.values():
+                cr.execute("UPDATE wecom_user SET user_id = NULL WHERE user_id = %s", (user_id,))
+                cr.execute("DELETE FROM wecom_sync_log WHERE user_id = %s", (user_id,))
+                cr.execute("DELETE FROM res_users WHERE id = %s", (user_id,))
+                cr.execute("DELETE FROM res_partner WHERE id = %s", (partner_id,))
+            cr.commit()
+        super(CommittedUsersMixin, cls).tearDownClass()
+
+    def committed_user(self, name):
+        return self.env["res.users"].browse(self.user_ids[name][0])

@@ -1,16 +1,10 @@
-from contextlib import closing
-
-import odoo
-from odoo import SUPERUSER_ID, api
 from odoo.exceptions import AccessError
-from odoo.tests.common import get_db_name
 
+from .common import CommittedUsersMixin
 from .test_sync import DEMO_DEPARTMENTS, SyncCase
 
 
-class TestSyncAccess(SyncCase):
-    """Sync logs are written in a cursor of their own and refer to the user who started the run,
-    so these users are committed before the tests start, as real users are."""
+class TestSyncAccess(CommittedUsersMixin, SyncCase):
 
     USERS = {
         "viewer": ("wecom_group_department_view", "wecom_group_user_view", "wecom_group_sync_view"),
@@ -20,36 +14,8 @@ class TestSyncAccess(SyncCase):
         "nobody": (),
     }
 
-    @classmethod
-    def setUpClass(cls):
-        super(TestSyncAccess, cls).setUpClass()
-        registry = odoo.registry(get_db_name())
-        cls.user_ids = {}
-        with closing(registry.cursor()) as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            for login, groups in cls.USERS.items():
-                group_ids = [env.ref("base.group_user").id] + [env.ref("wecom_integration." + g).id for g in groups]
-                user = env["res.users"].create({"name": login, "login": "wecom_test_" + login,
-                                                "groups_id": [(6, 0, group_ids)]})
-                cls.user_ids[login] = (user.id, user.partner_id.id)
-            cr.commit()
-
-    @classmethod
-    def tearDownClass(cls):
-        registry = odoo.registry(get_db_name())
-        with closing(registry.cursor()) as cr:
-            for user_id, partner_id in cls.user_ids.values():
-                cr.execute("DELETE FROM wecom_sync_log WHERE user_id = %s", (user_id,))
-                cr.execute("DELETE FROM res_users WHERE id = %s", (user_id,))
-                cr.execute("DELETE FROM res_partner WHERE id = %s", (partner_id,))
-            cr.commit()
-        super(TestSyncAccess, cls).tearDownClass()
-
-    def make_user(self, login):
-        return self.env["res.users"].browse(self.user_ids[login][0])
-
     def test_each_sync_needs_its_permission(self):
-        viewer, dept_syncer, user_syncer = (self.make_user(login) for login in ("viewer", "dept_syncer",
+        viewer, dept_syncer, user_syncer = (self.committed_user(login) for login in ("viewer", "dept_syncer",
                                                                                 "user_syncer"))
         methods = {"department": "sync_departments", "user": "sync_users", "tag": "sync_tags", "all": "sync_all"}
         for user, allowed in [(viewer, ()), (dept_syncer, ("department",)), (user_syncer, ("user", "tag"))]:
@@ -65,13 +31,13 @@ class TestSyncAccess(SyncCase):
 
     def test_views_per_group(self):
         self.service.sync_all()
-        viewer = self.make_user("dept_viewer")
+        viewer = self.committed_user("dept_viewer")
         self.assertEqual(self.env["wecom.department"].sudo(viewer).search_count([]), DEMO_DEPARTMENTS)
         with self.assertRaises(AccessError):
             self.env["wecom.sync.log"].sudo(viewer).search([])
         with self.assertRaises(AccessError):
             self.env["wecom.department"].sudo(viewer).search([], limit=1).write({"name": "x"})
-        nobody = self.make_user("nobody")
+        nobody = self.committed_user("nobody")
         with self.assertRaises(AccessError):
             self.env["wecom.user"].sudo(nobody).search([])
 
