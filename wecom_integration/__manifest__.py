@@ -2,7 +2,7 @@
 {
     "name": "WeCom Integration",
     "summary": "Mirror the WeCom (企业微信) directory into Odoo and send WeCom app messages",
-    "version": "11.0.3.0.0",
+    "version": "11.0.4.0.0",
     "development_status": "Alpha",
     "category": "Human Resources",
     "website": "https://github.com/wecom-integration/wecom_integration",
@@ -15,6 +15,7 @@
     "data": [
         "security/wecom_security.xml",
         "security/ir.model.access.csv",
+        "security/wecom_api_key_rules.xml",
         "data/ir_cron_data.xml",
         "views/wecom_department_views.xml",
         "views/wecom_user_views.xml",
@@ -24,6 +25,7 @@
         "views/wecom_message_views.xml",
         "wizards/wecom_message_compose_views.xml",
         "data/wecom_message_data.xml",
+        "views/wecom_api_key_views.xml",
         "views/wecom_menus.xml",
         "views/res_config_settings_views.xml",
         "wizards/wecom_connection_test_views.xml",

@@ -8,4 +8,6 @@ from . import wecom_sync_log
 from . import wecom_sync_error
 from . import wecom_sync_service
 from . import wecom_message
+from . import wecom_api_key
+from . import wecom_api
 from . import res_users

@@ -21,17 +21,35 @@ class CallerHoldsLock(Exception):
 
 
 @contextmanager
+def own_cursor(registry, serialized=True):
+    """A new cursor committed when the block ends without error, closed in any case.
+
+    In HttpCase's test mode every request shares one test transaction, whose "commit" releases
+    the savepoints the caller may be inside: there, the shared cursor is lent as it is.
+    """
+    if registry.in_test_mode():
+        cr = registry.cursor()  # takes the test cursor's lock
+        try:
+            yield cr
+        finally:
+            cr.release()
+        return
+    with closing(registry._db.cursor(serialized=serialized)) as cr:
+        yield cr
+        cr.commit()  # our own cursor: what was written here must survive the caller
+
+
+@contextmanager
 def own_env(env, uid=SUPERUSER_ID):
-    """An environment on a new cursor, committed when the block ends without error.
+    """An environment on a cursor of its own, committed when the block ends without error.
 
     Raises CallerHoldsLock when a lock is not granted within LOCK_TIMEOUT_MS.
     """
-    with closing(env.registry.cursor()) as cr:
+    with own_cursor(env.registry) as cr:
         if not env.registry.in_test_mode():
             cr.execute("SET LOCAL lock_timeout = %s", (LOCK_TIMEOUT_MS,))
         try:
             yield api.Environment(cr, uid, dict(env.context))
-            cr.commit()  # our own cursor: what was written here must survive the caller
         except psycopg2.OperationalError as error:
             if getattr(error, "pgcode", None) != "55P03":  # lock_not_available
                 raise

@@ -6,10 +6,11 @@ own that is committed at once: two workers asking at the same moment cause one g
 business transaction that rolls back afterwards never loses the fresh token.
 """
 import logging
-from contextlib import closing
 from datetime import datetime, timedelta
 
 from odoo import fields, models
+
+from .own_cursor import own_cursor
 
 _logger = logging.getLogger(__name__)
 
@@ -35,19 +36,32 @@ class PgTokenStore(object):
 
     def __init__(self, registry):
         self.registry = registry
+        # what this store (one client's lifetime: a sync run, a send) last read, so that a run of
+        # thousands of calls reads the table once rather than once per call
+        self._memo = {}
 
     def get_token(self, key, fetch, stale_token=None):
-        with closing(self._cursor()) as cr:
-            token = self._valid_token(cr, key, stale_token)
-            if token:
-                return token
+        memo = self._memo.get(key)
+        if memo and memo[0] != stale_token and memo[1] > datetime.utcnow():
+            return memo[0]
+        token, expires_at = self._get_token(key, fetch, stale_token)
+        self._memo[key] = (token, expires_at)
+        return token
+
+    def _get_token(self, key, fetch, stale_token):
+        # READ COMMITTED, not Odoo's default REPEATABLE READ: after waiting for the row lock we
+        # must see the token the other worker just committed.
+        with own_cursor(self.registry, serialized=False) as cr:
+            found = self._valid_token(cr, key, stale_token)
+            if found:
+                return found
             cr.execute("""INSERT INTO wecom_access_token (key, corp_id, create_date, write_date)
                           VALUES (%s, %s, now() at time zone 'UTC', now() at time zone 'UTC')
                           ON CONFLICT (key) DO NOTHING""", (key, key.split(":")[0]))
             cr.execute("SELECT id FROM wecom_access_token WHERE key = %s FOR UPDATE", (key,))
             # Another worker may have refreshed it while we waited for the lock.
-            token = self._valid_token(cr, key, stale_token)
-            if not token:
+            found = self._valid_token(cr, key, stale_token)
+            if not found:
                 token, expires_in = fetch()
                 margin = min(RENEW_MARGIN, int(expires_in) // 10)
                 expires_at = datetime.utcnow() + timedelta(seconds=int(expires_in) - margin)
@@ -55,21 +69,14 @@ class PgTokenStore(object):
                               SET token = %s, expires_at = %s, write_date = now() at time zone 'UTC'
                               WHERE key = %s""", (token, fields.Datetime.to_string(expires_at), key))
                 _logger.info("WeCom access token renewed for %s", key)
-            cr.commit()  # our own cursor: publish the token to every worker at once
-            return token
-
-    def _cursor(self):
-        if self.registry.in_test_mode():
-            return self.registry.cursor()  # HttpCase: the shared test cursor
-        # READ COMMITTED, not Odoo's default REPEATABLE READ: after waiting for the row lock we
-        # must see the token the other worker just committed.
-        return self.registry._db.cursor(serialized=False)
+                found = token, expires_at
+            return found  # own_cursor commits: the token is published to every worker at once
 
     @staticmethod
     def _valid_token(cr, key, stale_token):
-        cr.execute("""SELECT token FROM wecom_access_token
+        cr.execute("""SELECT token, expires_at FROM wecom_access_token
                       WHERE key = %s AND token IS NOT NULL AND expires_at > now() at time zone 'UTC'""", (key,))
         row = cr.fetchone()
         if row and row[0] != stale_token:
-            return row[0]
+            return row[0], fields.Datetime.from_string(row[1]) if isinstance(row[1], str) else row[1]
         return None

@@ -196,6 +196,9 @@ class WecomMessage(models.Model):
                                   "Run a directory sync if they were added recently.")
                                 % (label, ", ".join(str(u) for u in unknown)))
             records |= found
+        if key_field == "userid" and wanted:
+            position = {str(w).strip().lower(): i for i, w in reversed(list(enumerate(wanted)))}
+            records = records.sorted(lambda r: position.get(r.userid.lower(), -1))  # the caller's order
         inactive = records.filtered(lambda r: not r.active)
         if inactive:
             raise UserError(_("These %s are archived (gone from WeCom): %s.") % (label, ", ".join(inactive.mapped("display_name"))))

@@ -6,10 +6,12 @@ cursor of its own: it shows "running" while the run goes on and keeps "failed" a
 One run per kind at a time: a PostgreSQL advisory lock held by the caller's transaction.
 """
 import logging
+import queue
+import threading
 import time
-from contextlib import closing
 from datetime import datetime, timedelta
 
+import odoo
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
@@ -18,7 +20,7 @@ from ..sync.outcome import SyncOutcome, SyncRefused
 from ..sync.writers import DepartmentWriter, TagWriter, UserWriter
 from ..wecom.directory import fetch_departments, fetch_tags, fetch_users
 from ..wecom.errors import WecomError
-from .own_cursor import CallerHoldsLock, own_env, visible_record
+from .own_cursor import CallerHoldsLock, own_cursor, own_env, visible_record
 
 _logger = logging.getLogger(__name__)
 
@@ -38,10 +40,11 @@ RETRY_DELAYS = (120, 600, 1800)  # seconds before automatic retries 1, 2 and 3
 class WecomSyncError(UserError):
     """A sync run failed; its log (``log_id``) says why. Nothing was changed in the mirror."""
 
-    def __init__(self, message, log_id=None, cause=None):
+    def __init__(self, message, log_id=None, cause=None, reason=None):
         super(WecomSyncError, self).__init__(message)
         self.log_id = log_id
         self.cause = cause
+        self.reason = reason or message  # what went wrong, without the "... sync failed" prefix
 
 
 class WecomSyncBusy(UserError):
@@ -106,12 +109,14 @@ class WecomSyncService(models.AbstractModel):
             _logger.warning("WeCom %s sync (%s) did not complete: %s", sync_type, trigger, error)
 
     # ------------------------------------------------------------------ the run
-    def _run(self, sync_type, trigger, attempt=1, retry_of=None):
+    def _run(self, sync_type, trigger, attempt=1, retry_of=None, on_start=None):
         self._check_permission(sync_type)
         kinds = KINDS[sync_type]
         self._lock(kinds)
         log_id = self._log_create({"sync_type": sync_type, "trigger": trigger, "attempt": attempt,
                                    "retry_of_id": retry_of, "user_id": self.env.uid})
+        if on_start:
+            on_start(log_id)
         started = time.time()
         try:
             config = self.env["wecom.config"]
@@ -153,8 +158,11 @@ class WecomSyncService(models.AbstractModel):
             retry_at = datetime.utcnow() + timedelta(seconds=RETRY_DELAYS[attempt - 1])
             values["retry_at"] = fields.Datetime.to_string(retry_at)
         self._log_write(log_id, values)
-        labels = dict(self.env["wecom.sync.log"]._fields["sync_type"]._description_selection(self.env))
-        raise WecomSyncError(_("%s failed: %s") % (labels[sync_type], message), log_id=log_id, cause=error)
+        raise WecomSyncError(self._failed_label(sync_type) % message, log_id=log_id, cause=error, reason=message)
+
+    def _failed_label(self, sync_type):
+        return {"department": _("Department sync failed: %s"), "user": _("Member sync failed: %s"),
+                "tag": _("Tag sync failed: %s"), "all": _("Full sync failed: %s")}[sync_type]
 
     @staticmethod
     def _timing(started):
@@ -191,10 +199,33 @@ class WecomSyncService(models.AbstractModel):
             env["wecom.sync.log"].browse(log_id).write(values)
 
     def _log_mark_rolled_back(self, log_id, message):
-        with closing(self.pool.cursor()) as cr:
+        with own_cursor(self.pool) as cr:
             cr.execute("UPDATE wecom_sync_log SET status = 'failed', error_message = %s "
                        "WHERE id = %s AND status IN ('success', 'partial')", (message, log_id))
-            cr.commit()
+
+    @api.model
+    def start_in_background(self, sync_type, trigger="api"):
+        """Start a run in a thread and transaction of its own; return its log once it is running,
+        for the caller to poll. Raises WecomSyncBusy at once if a run of this kind is going on."""
+        self._check_permission(sync_type)
+        if self.pool.in_test_mode():
+            return self._run(sync_type, trigger)  # HttpCase: one shared test cursor, so run inline
+        started = queue.Queue()
+        dbname, uid, context = self.env.cr.dbname, self.env.uid, dict(self.env.context)
+
+        def work():
+            with api.Environment.manage():
+                try:
+                    with odoo.registry(dbname).cursor() as cr:  # committed when the run ends well
+                        api.Environment(cr, uid, context)[self._name]._run(sync_type, trigger, on_start=started.put)
+                except Exception as error:  # the log says what happened; tell the waiting caller too
+                    started.put(error)
+
+        threading.Thread(target=work, name="wecom-%s-sync" % sync_type, daemon=True).start()
+        first = started.get(timeout=60)
+        if isinstance(first, Exception):
+            raise first
+        return visible_record(self.env, "wecom.sync.log", first)
 
     # ------------------------------------------------------------------ buttons and menu actions
     @api.model

@@ -10,3 +10,5 @@ from . import test_sync_modes
 from . import test_sync_access
 from . import test_message
 from . import test_message_delivery
+from . import test_api_routes
+from . import test_api_errors

@@ -11,7 +11,7 @@ import responses
 
 import odoo
 from odoo import SUPERUSER_ID, api
-from odoo.tests.common import TransactionCase, at_install, post_install, get_db_name
+from odoo.tests.common import HttpCase, TransactionCase, at_install, post_install, get_db_name
 
 from wecom_emulator import Emulator
 from wecom_emulator.testing import install
@@ -24,6 +24,8 @@ WECOM_ENV_VARS = [var for names in ENV_VARS.values() for var in names]
 
 def clear_own_cursor_rows(registry):
     # Tokens and sync logs are committed in a cursor of their own: they outlive the test transaction.
+    if registry.in_test_mode():
+        return  # HttpCase: everything happened in the one test transaction, which is rolled back
     with closing(registry.cursor()) as cr:
         cr.execute("DELETE FROM wecom_access_token")
         cr.execute("DELETE FROM wecom_sync_log")
@@ -118,3 +120,25 @@ class CommittedUsersMixin(object):
 
     def committed_user(self, name):
         return self.env["res.users"].browse(self.user_ids[name][0])
+
+
+class SharedCursorHttpCase(HttpCase):
+    """HttpCase whose test code and HTTP requests share one transaction.
+
+    Odoo 11's HttpCase gives the test a cursor of its own and the server the registry's test
+    cursor, so records made by the test are invisible to the requests. Here the test uses the
+    test cursor too (and releases its lock, which each request takes in turn).
+    """
+
+    def setUp(self):
+        super(SharedCursorHttpCase, self).setUp()
+        self.cr.close()
+        self.cr = self.registry.cursor()
+        self.cr.release()
+        self.env = api.Environment(self.cr, self.uid, {})
+        # TransactionCase's own cleanup rolls back and closes self.cr after the test cursor is gone:
+        # hand it a plain cursor to close (the test cursor is rolled back by leave_test_mode)
+        self.addCleanup(self._plain_cursor_for_cleanup)
+
+    def _plain_cursor_for_cleanup(self):
+        self.cr = self.registry._db.cursor()

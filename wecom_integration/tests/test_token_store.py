@@ -92,13 +92,22 @@ class TestTokenStore(WecomTransactionCase):
         self.assertEqual(PgTokenStore(self.registry).get_token(client.token_key, lambda: 1 / 0, stale_token=old), new)
 
     def test_expired_row_is_renewed(self):
-        client = self.env["wecom.config"].get_client()
-        client.get_token()
+        self.env["wecom.config"].get_client().get_token()
         with closing(self.registry.cursor()) as cr:
             cr.execute("UPDATE wecom_access_token SET expires_at = now() at time zone 'UTC' - interval '1 minute'")
             cr.commit()
-        client.department_simplelist()
+        self.env["wecom.config"].get_client().department_simplelist()  # e.g. the next sync run
         self.assertEqual(self.emulator.calls("gettoken"), 2)
+
+    def test_one_client_reads_the_table_once(self):
+        client = self.env["wecom.config"].get_client()
+        client.department_simplelist()
+        with closing(self.registry.cursor()) as cr:
+            cr.execute("DELETE FROM wecom_access_token")
+            cr.commit()
+        for _call in range(3):
+            client.department_simplelist()
+        self.assertEqual(self.emulator.calls("gettoken"), 1, "the client kept its token in memory")
 
     def test_failed_fetch_stores_nothing(self):
         self.set_wecom_params(secret="wrong")

@@ -1,0 +1,2 @@
+from . import rest_shim
+from . import api

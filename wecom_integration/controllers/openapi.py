@@ -1,0 +1,223 @@
+"""The OpenAPI 3.1 description of /api/v1/wechat/ (served at /api/v1/wechat/openapi.json).
+
+Kept next to the routes and checked by a test that validates real answers against it.
+"""
+ERROR_CODES = {
+    1000: "The body is not valid JSON, or not a JSON object (HTTP 400).",
+    1001: "Validation error: a field is missing, unknown, of the wrong type or out of range; the message names it (400).",
+    1002: "The body is larger than 1 MB (413).",
+    1003: "The body is not application/json (415).",
+    1401: "Not authenticated: no Odoo session and no valid API key, or a revoked key (401).",
+    1403: "Authenticated, but without the permission the route needs (403).",
+    1404: "No such route or record (404).",
+    1405: "Wrong HTTP method for this route (405).",
+    1409: "A sync of this kind is already running (409).",
+    1500: "Unexpected server error (500).",
+    2001: "Department sync failed (502).",
+    2002: "Member sync failed (502).",
+    2003: "Full sync failed (502).",
+    2004: "Message send failed: refused before sending (400) or by WeCom (502).",
+    2005: "Send to local users failed (400 / 502).",
+    2006: "Retrying failed messages failed (502).",
+}
+
+NULLABLE_STR = {"type": ["string", "null"]}
+NULLABLE_INT = {"type": ["integer", "null"]}
+INT_LIST = {"type": "array", "items": {"type": "integer"}}
+STR_LIST = {"type": "array", "items": {"type": "string"}}
+
+
+def _obj(properties, required=None):
+    return {"type": "object", "properties": properties, "required": required or list(properties),
+            "additionalProperties": False}
+
+
+SCHEMAS = {
+    "Department": _obj({
+        "id": {"type": "integer"}, "wecom_id": {"type": "integer"}, "name": {"type": "string"},
+        "name_en": {"type": "string"}, "full_name": {"type": "string"}, "parent_id": {"type": "integer"},
+        "order": {"type": "integer"}, "leaders": STR_LIST, "member_count": {"type": "integer"},
+        "is_active": {"type": "boolean"}, "last_sync_time": NULLABLE_STR}),
+    "User": _obj({
+        "id": {"type": "integer"}, "userid": {"type": "string"}, "name": {"type": "string"},
+        "alias": {"type": "string"}, "position": {"type": "string"}, "mobile": {"type": "string"},
+        "email": {"type": "string"}, "gender": {"type": "integer", "enum": [0, 1, 2]},
+        "status": {"type": "integer", "enum": [0, 1, 2, 4, 5]}, "departments": INT_LIST,
+        "main_department": NULLABLE_INT, "is_leader_in_departments": INT_LIST, "odoo_user_id": NULLABLE_INT,
+        "is_active": {"type": "boolean"}, "last_sync_time": NULLABLE_STR}),
+    "SyncLog": _obj({
+        "id": {"type": "integer"},
+        "sync_type": {"type": "string", "enum": ["department", "user", "tag", "all", "event"]},
+        "trigger": {"type": "string", "enum": ["cron", "manual", "api", "callback", "retry"]},
+        "status": {"type": "string", "enum": ["running", "success", "partial", "failed"]},
+        "total_count": {"type": "integer"}, "created_count": {"type": "integer"},
+        "updated_count": {"type": "integer"}, "archived_count": {"type": "integer"},
+        "unchanged_count": {"type": "integer"}, "success_count": {"type": "integer"},
+        "failed_count": {"type": "integer"}, "error_message": {"type": "string"},
+        "errors": {"type": "array", "items": _obj({"type": NULLABLE_STR, "id": NULLABLE_STR,
+                                                    "message": NULLABLE_STR})},
+        "start_time": NULLABLE_STR, "end_time": NULLABLE_STR, "duration": {"type": "number"},
+        "attempt": {"type": "integer"}}),
+    "Message": _obj({
+        "id": {"type": "integer"}, "message_type": {"type": "string", "enum": ["text", "textcard", "markdown", "news"]},
+        "title": {"type": "string"}, "content": {"type": "string"}, "url": {"type": "string"},
+        "status": {"type": "string", "enum": ["draft", "queued", "sending", "sent", "partial", "failed", "recalled"]},
+        "to_users": STR_LIST, "to_parties": INT_LIST, "to_tags": INT_LIST, "to_all": {"type": "boolean"},
+        "msgid": STR_LIST, "invalid_users": STR_LIST, "invalid_parties": STR_LIST, "invalid_tags": STR_LIST,
+        "unlinked_users": {"type": "string"}, "errcode": {"type": "integer"}, "errmsg": {"type": "string"},
+        "attempts": {"type": "integer"}, "business_type": NULLABLE_STR,
+        "business_id": {"type": ["integer", "string", "null"]}, "created_time": NULLABLE_STR,
+        "sent_time": NULLABLE_STR}),
+    "RetryResult": _obj({"retried": {"type": "integer"},
+                         "results": {"type": "array", "items": _obj({"id": {"type": "integer"},
+                                                                    "status": {"type": "string"}})}}),
+    "Error": _obj({"code": {"type": "integer", "enum": sorted(ERROR_CODES)}, "message": {"type": "string"},
+                   "data": {"type": "null"}}),
+}
+
+
+def merged(*mappings):
+    result = {}
+    for mapping in mappings:
+        result.update(mapping)
+    return result
+
+
+def _page_of(ref):
+    return _obj({"count": {"type": "integer"}, "page": {"type": "integer"}, "page_size": {"type": "integer"},
+                 "results": {"type": "array", "items": {"$ref": "#/components/schemas/%s" % ref}}})
+
+
+def _envelope(data_schema):
+    return _obj({"code": {"type": "integer", "const": 0}, "message": {"type": "string"}, "data": data_schema})
+
+
+def _answers(data_schema, errors):
+    answers = {"200": {"description": "Done: code 0.",
+                       "content": {"application/json": {"schema": _envelope(data_schema)}}}}
+    for status in sorted(set(errors.values())):
+        answers[str(status)] = {"description": "Error, see the code (%s)." % ", ".join(
+            str(c) for c, s in sorted(errors.items()) if s == status),
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    return answers
+
+
+AUTH_ERRORS = {1401: 401, 1403: 403, 1500: 500}
+BODY_ERRORS = {1000: 400, 1001: 400, 1002: 413, 1003: 415}
+PAGING = [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+          {"name": "page_size", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200,
+                                                          "default": 20}}]
+SEND_FIELDS = {
+    "message_type": {"type": "string", "enum": ["text", "textcard", "markdown", "news"]},
+    "content": {"type": "string"}, "title": {"type": "string"}, "url": {"type": "string"},
+    "btntxt": {"type": "string", "maxLength": 4}, "business_type": {"type": "string"},
+    "business_id": {"type": ["integer", "string"]}, "queue": {"type": "boolean", "default": False},
+}
+
+
+def _query(name, schema, description):
+    return {"name": name, "in": "query", "schema": schema, "description": description}
+
+
+def _json_body(properties, required, example):
+    return {"required": True, "content": {"application/json": {
+        "schema": _obj(properties, required), "example": example}}}
+
+
+def _sync(kind, code, permission):
+    return {"post": {
+        "summary": "%s sync (permission %s)" % (kind, permission), "tags": ["sync"],
+        "description": "Runs the sync and answers with its log. With {\"wait\": false} the run starts in "
+                       "the background and the \"running\" log comes back at once: poll GET sync_logs/.",
+        "requestBody": {"required": False, "content": {"application/json": {
+            "schema": _obj({"wait": {"type": "boolean", "default": True}}, [])}}},
+        "responses": _answers({"$ref": "#/components/schemas/SyncLog"},
+                              merged(AUTH_ERRORS, BODY_ERRORS, {1409: 409, code: 502})),
+    }}
+
+
+def openapi_document(server_url=""):
+    paths = {
+        "/sync/sync_departments/": _sync("Department", 2001, "wechat.sync.department"),
+        "/sync/sync_users/": _sync("Member", 2002, "wechat.sync.user"),
+        "/sync/sync_all/": _sync("Full", 2003, "wechat.sync.all"),
+        "/sync/sync_logs/": {"get": {
+            "summary": "Sync logs, newest first (permission wechat.sync.view)", "tags": ["sync"],
+            "parameters": PAGING + [
+                _query("sync_type", {"type": "string", "enum": ["department", "user", "tag", "all", "event"]}, ""),
+                _query("status", {"type": "string", "enum": ["running", "success", "partial", "failed"]}, "")],
+            "responses": _answers(_page_of("SyncLog"), merged(AUTH_ERRORS, {1001: 400}))}},
+        "/departments/": {"get": {
+            "summary": "Departments (permission wechat.department.view)", "tags": ["directory"],
+            "parameters": PAGING + [
+                _query("parent_id", {"type": "integer", "minimum": 0}, "WeCom id of the parent department"),
+                _query("search", {"type": "string"}, "Part of the name or full name")],
+            "responses": _answers(_page_of("Department"), merged(AUTH_ERRORS, {1001: 400}))}},
+        "/users/": {"get": {
+            "summary": "Members (permission wechat.user.view)", "tags": ["directory"],
+            "parameters": PAGING + [
+                _query("department_id", {"type": "integer", "minimum": 1}, "WeCom id of a department"),
+                _query("status", {"type": "integer", "enum": [1, 2, 4, 5]},
+                       "1 activated, 2 disabled, 4 not activated, 5 left"),
+                _query("is_active", {"type": "boolean"}, "false: members archived because gone from WeCom"),
+                _query("search", {"type": "string"}, "Part of the name, userid or mobile")],
+            "responses": _answers(_page_of("User"), merged(AUTH_ERRORS, {1001: 400}))}},
+        "/messages/send_message/": {"post": {
+            "summary": "Send to WeCom userids, departments or tags (permission wechat.message.send)",
+            "tags": ["messages"],
+            "requestBody": _json_body(dict(SEND_FIELDS, to_users=STR_LIST, to_parties=INT_LIST, to_tags=INT_LIST,
+                                           to_all={"type": "boolean", "default": False}), ["message_type"],
+                                      {"message_type": "textcard", "title": "审批通知", "content": "您有一个新的审批待处理",
+                                       "url": "https://example.com/approval/123", "to_users": ["user001", "user002"],
+                                       "business_type": "approval", "business_id": 123}),
+            "responses": _answers({"$ref": "#/components/schemas/Message"},
+                                  merged(AUTH_ERRORS, BODY_ERRORS, {2004: 400}))}},
+        "/messages/send_to_users/": {"post": {
+            "summary": "Send to Odoo users by id, through their WeCom members (permission wechat.message.send)",
+            "tags": ["messages"],
+            "requestBody": _json_body(dict(SEND_FIELDS, user_ids=INT_LIST), ["message_type", "user_ids"],
+                                      {"message_type": "text", "content": "系统维护通知：今晚22:00-24:00进行系统维护",
+                                       "user_ids": [1, 2, 3]}),
+            "responses": _answers({"$ref": "#/components/schemas/Message"},
+                                  merged(AUTH_ERRORS, BODY_ERRORS, {2005: 400}))}},
+        "/messages/retry_failed/": {"post": {
+            "summary": "Retry failed messages: all of them, or message_ids (permission wechat.message.send)",
+            "tags": ["messages"],
+            "requestBody": {"required": False, "content": {"application/json": {
+                "schema": _obj({"message_ids": INT_LIST}, [])}}},
+            "responses": _answers({"$ref": "#/components/schemas/RetryResult"},
+                                  merged(AUTH_ERRORS, BODY_ERRORS, {1404: 404, 2006: 502}))}},
+        "/messages/": {"get": {
+            "summary": "Message history, newest first (permission wechat.message.view)", "tags": ["messages"],
+            "parameters": PAGING + [
+                _query("status", {"type": "string", "enum": ["draft", "queued", "sending", "sent", "partial",
+                                                             "failed", "recalled"]}, ""),
+                _query("business_type", {"type": "string"}, ""), _query("business_id", {"type": "string"}, "")],
+            "responses": _answers(_page_of("Message"), merged(AUTH_ERRORS, {1001: 400}))}},
+        "/messages/{id}/": {"get": {
+            "summary": "One message (permission wechat.message.view)", "tags": ["messages"],
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "responses": _answers({"$ref": "#/components/schemas/Message"}, merged(AUTH_ERRORS, {1404: 404}))}},
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "wecom_integration JSON API", "version": "1.0.0",
+            "description": "WeCom (企业微信) directory sync and messages in Odoo. Every answer is "
+                           "{\"code\", \"message\", \"data\"}; code 0 is success. Error codes:\n" + "\n".join(
+                               "- %s: %s" % item for item in sorted(ERROR_CODES.items())) +
+                           "\nEvery route also answers without its trailing slash.",
+        },
+        "servers": [{"url": server_url + "/api/v1/wechat"}],
+        "security": [{"bearer": []}, {"session": []}],
+        "paths": paths,
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer",
+                           "description": "An API key created in Odoo: WeCom > Configuration > New API key."},
+                "session": {"type": "apiKey", "in": "cookie", "name": "session_id",
+                            "description": "An Odoo session from POST /web/session/authenticate."},
+            },
+        },
+    }
