@@ -46,7 +46,8 @@ if ! real_corp; then
 fi
 
 # started directly (not through the `odoo` shell function) so that $! is Odoo itself
-"$PY" -c 'import odoo.cli; odoo.cli.main()' -c "$CFG" -d "$ODOO_DB" --logfile "$ODOO_LOG" &
+# ODOO_EXTRA_ARGS: more Odoo options, e.g. --max-cron-threads=0 for a stack under test
+"$PY" -c 'import odoo.cli; odoo.cli.main()' -c "$CFG" -d "$ODOO_DB" --logfile "$ODOO_LOG" ${ODOO_EXTRA_ARGS:-} &
 pids+=($!)
 wait_http "http://127.0.0.1:$ODOO_PORT/web/login" 60 || { tail -n 30 "$ODOO_LOG" >&2; die "Odoo did not start"; }
 

@@ -6,8 +6,11 @@
 #      of tests/browser/requirements.txt (never the project's Python 3.7 .venv);
 #   3. scripts/run.sh (what `make run` runs) in the background on its own ports and database, so a
 #      `make run` on 8069/8899 or the test server on 8169 are left alone; log in .local/browser-stack.log;
-#   4. tests/browser/test_settings_smoke.py: log in, open WeCom > Configuration > Settings, press
-#      "Test connection", check the dialog and the emulator's counters; screenshots in .local/screenshots/;
+#   4. every tests/browser/test_*.py, in file order; screenshots in .local/screenshots/:
+#      test_directory_sync.py: a full sync from the settings page, the mirrored departments and
+#      members, a member sync after a change made through the emulator's admin API, the sync logs;
+#      test_settings_smoke.py: WeCom > Configuration > Settings, "Test connection", its dialog and
+#      the emulator's counters;
 #   5. the stack is always stopped on exit; the exit status is pytest's.
 #
 # Settings (environment): BROWSER_ODOO_PORT (8269), BROWSER_EMULATOR_PORT (8999), BROWSER_ODOO_DB
@@ -155,8 +158,9 @@ start_stack() {
     trap 'exit 130' INT
     trap 'exit 143' TERM
     # setsid: a process group of its own, so stop_stack reaches every process run.sh started
+    # no scheduler: a scheduled sync must not race the syncs the tests start
     setsid env "${clean_env[@]}" ODOO_DB="$ODOO_DB" ODOO_PORT="$ODOO_PORT" EMULATOR_PORT="$EMULATOR_PORT" \
-        bash "$ROOT/scripts/run.sh" >"$STACK_LOG" 2>&1 </dev/null &
+        ODOO_EXTRA_ARGS="--max-cron-threads=0" bash "$ROOT/scripts/run.sh" >"$STACK_LOG" 2>&1 </dev/null &
     STACK_PID=$!
     local i
     for i in $(seq 1 50); do  # until setsid has run
@@ -186,13 +190,13 @@ ensure_chromium
 ensure_venv
 start_stack
 
-log "running tests/browser/test_settings_smoke.py"
+log "running tests/browser/test_*.py"
 rm -f "$SCREENSHOTS"/*.png
 status=0
 (cd "$HERE" && env PYTHONDONTWRITEBYTECODE=1 \
     BROWSER_ODOO_URL="http://127.0.0.1:$ODOO_PORT" BROWSER_EMULATOR_URL="http://127.0.0.1:$EMULATOR_PORT" \
     BROWSER_CHROMIUM="$CHROMIUM" BROWSER_SCREENSHOTS="$SCREENSHOTS" \
-    "$BPY" -m pytest -c "$HERE/pytest.ini" --rootdir "$HERE" --confcutdir "$HERE" -v "$HERE/test_settings_smoke.py") \
+    "$BPY" -m pytest -c "$HERE/pytest.ini" --rootdir "$HERE" --confcutdir "$HERE" -v "$HERE") \
     || status=$?
 # (pytest's own summary line stays the last "N passed/failed" line: scripts/test.sh totals those)
 if [ $status = 0 ]; then

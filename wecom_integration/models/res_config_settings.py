@@ -29,8 +29,8 @@ class ResConfigSettings(models.TransientModel):
         help="A sync that would archive more than this share of the departments, members or tags "
              "refuses to run and changes nothing.")
     wecom_user_match = fields.Selection(
-        [("off", "Do not link"), ("login", "Login equals the WeCom userid"), ("email", "Same email"),
-         ("mobile", "Same mobile number")], string="Link members to Odoo users",
+        [("off", "Do not link"), ("login", "Login = userid"), ("email", "Same email"),
+         ("mobile", "Same mobile")], string="Link members to Odoo users",
         help="How the sync links WeCom members to existing Odoo users. Only unambiguous matches are "
              "linked and no Odoo user is ever created.")
     wecom_secret_set = fields.Boolean("App secret stored", readonly=True)

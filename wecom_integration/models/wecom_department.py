@@ -24,7 +24,7 @@ class WecomDepartment(models.Model):
                                   "Members", readonly=True)
     leader_ids = fields.Many2many("wecom.user", "wecom_department_leader_rel", "department_id", "user_id",
                                   "Leaders", readonly=True)
-    member_count = fields.Integer(compute="_compute_member_count")
+    member_count = fields.Integer("Members", compute="_compute_member_count")
     active = fields.Boolean(default=True, readonly=True,
                             help="Archived when the department disappears from WeCom.")
     last_sync_date = fields.Datetime("Last synced", readonly=True)

@@ -7,6 +7,7 @@ claims messages with FOR UPDATE SKIP LOCKED so that several workers never send o
 """
 import json
 import logging
+from collections import OrderedDict
 from datetime import datetime, timedelta
 
 from odoo import _, api, fields, models
@@ -166,43 +167,45 @@ class WecomMessage(models.Model):
 
     @api.model
     def _resolve(self, model, key_field, items, label):
-        """Mirror records for ids/userids or records; unknown or archived ones are refused."""
-        records = self.env[model].sudo()
-        wanted = []
+        """Mirror records for ids/userids or records, in the caller's order; unknown or archived
+        ones are refused. Works on ids and plain SQL: a message may go to 10,000 members."""
+        table = self.env[model]._table
+        ids, keys = [], []
         for item in items or ():
             if isinstance(item, models.BaseModel):
-                records |= item.sudo()
+                ids.extend(item.ids)
             else:
-                wanted.append(item)
-        if wanted:
-            if key_field == "userid":  # case-insensitive, and possibly thousands of them
-                keys = [str(w).strip() for w in wanted]
-                self.env.cr.execute("SELECT id, lower(userid) FROM wecom_user WHERE lower(userid) IN %s",
+                keys.append(item)
+        if keys:
+            if key_field == "userid":  # case-insensitive
+                keys = [str(k).strip() for k in keys]
+                self.env.cr.execute("SELECT lower(userid), id FROM wecom_user WHERE lower(userid) IN %s",
                                     (tuple(k.lower() for k in keys),))
-                rows = self.env.cr.fetchall()
-                found = records.browse([row[0] for row in rows])
-                known = {row[1] for row in rows}
-                unknown = [k for k in keys if k.lower() not in known]
+                found = dict(self.env.cr.fetchall())
+                lookup = [k.lower() for k in keys]
             else:
                 try:
-                    keys = [int(w) for w in wanted]
+                    keys = [int(k) for k in keys]
                 except (TypeError, ValueError):
-                    raise UserError(_("%s must be numeric WeCom ids, got %r.") % (label, wanted))
-                found = records.search([(key_field, "in", keys)])
-                known = set(found.mapped(key_field))
-                unknown = [k for k in keys if k not in known]
+                    raise UserError(_("%s must be numeric WeCom ids, got %r.") % (label, keys))
+                self.env.cr.execute('SELECT "%s", id FROM "%s" WHERE "%s" IN %%s' % (key_field, table, key_field),
+                                    (tuple(keys),))
+                found = dict(self.env.cr.fetchall())
+                lookup = keys
+            unknown = [k for k, look in zip(keys, lookup) if look not in found]
             if unknown:
                 raise UserError(_("Unknown %s (not in the WeCom directory mirror, or archived): %s. "
                                   "Run a directory sync if they were added recently.")
                                 % (label, ", ".join(str(u) for u in unknown)))
-            records |= found
-        if key_field == "userid" and wanted:
-            position = {str(w).strip().lower(): i for i, w in reversed(list(enumerate(wanted)))}
-            records = records.sorted(lambda r: position.get(r.userid.lower(), -1))  # the caller's order
-        inactive = records.filtered(lambda r: not r.active)
-        if inactive:
-            raise UserError(_("These %s are archived (gone from WeCom): %s.") % (label, ", ".join(inactive.mapped("display_name"))))
-        return records
+            ids.extend(found[look] for look in lookup)
+        ids = list(OrderedDict.fromkeys(ids))
+        if ids:
+            self.env.cr.execute('SELECT id, "%s" FROM "%s" WHERE id IN %%s AND NOT active' % (key_field, table),
+                                (tuple(ids),))
+            inactive = [str(row[1]) for row in self.env.cr.fetchall()]
+            if inactive:
+                raise UserError(_("These %s are archived (gone from WeCom): %s.") % (label, ", ".join(inactive)))
+        return self.env[model].sudo().browse(ids)
 
     @api.model
     def _prepare(self, message_type, content, title, url, btntxt, articles, to_users, to_departments,
@@ -218,7 +221,7 @@ class WecomMessage(models.Model):
         if message_type not in dict(MESSAGE_TYPES):
             raise UserError(_("Unknown message type %r: use one of %s.")
                             % (message_type, ", ".join(dict(MESSAGE_TYPES))))
-        userids = users.mapped("userid")
+        userids = users.with_context(prefetch_fields=False).mapped("userid")  # not every column of 10,000 rows
         try:
             # validates content, sizes and recipients exactly as they will be sent
             build_payload(message_type, content=content, title=title, url=url, btntxt=btntxt, articles=articles,

@@ -113,8 +113,9 @@ class WecomSyncService(models.AbstractModel):
         self._check_permission(sync_type)
         kinds = KINDS[sync_type]
         self._lock(kinds)
+        started_by = False if trigger in ("cron", "retry") else self.env.uid  # the scheduler is nobody
         log_id = self._log_create({"sync_type": sync_type, "trigger": trigger, "attempt": attempt,
-                                   "retry_of_id": retry_of, "user_id": self.env.uid})
+                                   "retry_of_id": retry_of, "user_id": started_by})
         if on_start:
             on_start(log_id)
         started = time.time()

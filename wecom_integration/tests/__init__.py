@@ -12,3 +12,4 @@ from . import test_message
 from . import test_message_delivery
 from . import test_api_routes
 from . import test_api_errors
+from . import test_api_background
