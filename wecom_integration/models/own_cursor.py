@@ -40,12 +40,13 @@ def own_cursor(registry, serialized=True):
 
 
 @contextmanager
-def own_env(env, uid=SUPERUSER_ID):
+def own_env(env, uid=SUPERUSER_ID, serialized=True):
     """An environment on a cursor of its own, committed when the block ends without error.
 
-    Raises CallerHoldsLock when a lock is not granted within LOCK_TIMEOUT_MS.
+    ``serialized=False`` gives READ COMMITTED, for queue workers that claim rows other workers
+    have just changed. Raises CallerHoldsLock when a lock is not granted within LOCK_TIMEOUT_MS.
     """
-    with own_cursor(env.registry) as cr:
+    with own_cursor(env.registry, serialized=serialized) as cr:
         if not env.registry.in_test_mode():
             cr.execute("SET LOCAL lock_timeout = %s", (LOCK_TIMEOUT_MS,))
         try:

@@ -317,7 +317,9 @@ class WecomMessage(models.Model):
         """Send queued messages and due retries, one per transaction, claimed with SKIP LOCKED."""
         done = 0
         while done < limit:
-            with own_env(self.env) as env:
+            # READ COMMITTED: under REPEATABLE READ, claiming a row another worker has just sent
+            # fails with a serialization error instead of skipping it
+            with own_env(self.env, serialized=False) as env:
                 env.cr.execute("""SELECT id FROM wecom_message
                                   WHERE status = 'queued'
                                     AND (next_attempt IS NULL OR next_attempt <= now() at time zone 'UTC')

@@ -47,8 +47,12 @@ class WecomUser(models.Model):
 
     @api.constrains("userid")
     def _check_userid(self):
+        # lower() = lower(), not =ilike: "_" is a LIKE wildcard and WeCom userids may contain it;
+        # this also uses the unique index instead of scanning the table
         for member in self:
-            if self.search_count([("id", "!=", member.id), ("userid", "=ilike", member.userid)]):
+            self.env.cr.execute("SELECT 1 FROM wecom_user WHERE lower(userid) = lower(%s) AND id != %s",
+                                (member.userid, member.id))
+            if self.env.cr.fetchone():
                 raise ValidationError(_("The WeCom member %s is already mirrored (userids are case-insensitive).")
                                       % member.userid)
 

@@ -98,3 +98,14 @@ class TestLinkToOdooUsers(SyncCase):
         before = self.env["res.users"].search_count([])
         self.service.sync_all()
         self.assertEqual(self.env["res.users"].search_count([]), before)
+
+
+class TestUseridUniqueness(SyncCase):
+
+    def test_userids_are_unique_ignoring_case_only(self):
+        Member = self.env["wecom.user"]
+        Member.create({"userid": "zhangXsan", "name": "张X三"})
+        Member.create({"userid": "zhang_san", "name": "张三"})  # "_" is not a wildcard
+        with self.assertRaises(Exception):
+            with self.env.cr.savepoint():
+                Member.create({"userid": "ZHANG_SAN", "name": "重复"})
