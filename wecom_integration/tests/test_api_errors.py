@@ -98,3 +98,23 @@ class TestApiErrors(ApiCase):
         message = self.error(2004, 502, "POST", "/messages/send_message/",
                              {"message_type": "text", "content": "x", "to_users": ["lina"]})
         self.assertIn("48002", message)
+
+
+class TestApiKeys(ApiCase):
+
+    def test_key_is_shown_once_stored_hashed_and_revocable_by_its_owner_only(self):
+        wizard = self.env["wecom.api.key.wizard"].sudo(self.manager).create({"name": "门店开业系统"})
+        wizard.action_generate()
+        key = wizard.key
+        self.assertTrue(key.startswith("wck_"))
+        record = self.env["wecom.api.key"].search([("name", "=", "门店开业系统")])
+        self.assertNotIn(key, (record.key_hash, record.prefix))
+        self.assertEqual(len(record.key_hash), 64)
+        self.ok("GET", "/departments/", key=key)
+        other = self.make_user("api_other")
+        with self.assertRaises(Exception):
+            record.sudo(other).action_revoke()
+        record.sudo(self.manager).action_revoke()
+        self.error(1401, 401, "GET", "/departments/", key=key)
+        with self.assertRaises(Exception):
+            self.env["wecom.api.key"].sudo(self.manager).generate("  ")

@@ -245,3 +245,29 @@ class TestMessageAccess(CommittedUsersMixin, MessageCase):
             message = env["wecom.message"].sudo(viewer).search([])
             with self.assertRaises(AccessError):
                 message.retry()
+
+
+class TestComposeWizard(MessageCase):
+
+    def test_from_the_members_list(self):
+        members = self.env["wecom.user"].search([("userid", "in", ["lina", "zhangwei"])])
+        wizard = self.env["wecom.message.compose"].with_context(
+            active_model="wecom.user", active_ids=members.ids).create({"content": "你好", "message_type": "text"})
+        self.assertEqual(wizard.user_ids, members)
+        self.assertTrue(wizard.size_ok)
+        self.assertIn("6 / 2048", wizard.size_report)
+        action = wizard.action_send()
+        self.assertEqual(action["res_model"], "wecom.message")
+        self.assertEqual(len(self.inbox("lina")), 1)
+
+    def test_from_a_department_with_a_card_over_the_limit(self):
+        store = self.env["wecom.department"].search([("wecom_id", "=", 8)])
+        wizard = self.env["wecom.message.compose"].with_context(
+            active_model="wecom.department", active_ids=store.ids).create(
+            {"message_type": "textcard", "title": "标" * 43, "content": "x", "url": "https://e.com"})
+        self.assertEqual(wizard.department_ids, store)
+        self.assertFalse(wizard.size_ok, "129 bytes of title: over WeCom's 128")
+        self.assertIn("✗", wizard.size_report)
+        with self.assertRaises(UserError):
+            wizard.action_send()
+        self.assertEqual(self.emulator.calls("message/send"), 0)
