@@ -187,10 +187,9 @@ class WecomApi(models.AbstractModel):
         search = as_str(query, "search", max_length=200)
         if search:
             domain += ["|", "|", ("name", "ilike", search), ("userid", "ilike", search), ("mobile", "ilike", search)]
-        if "is_active" in query:
-            return self.with_context(active_test=False)._paginate("wecom.user", domain, query, self._user,
-                                                                  order="name, id")
-        return self._paginate("wecom.user", domain, query, self._user, order="name, id")
+        # is_active=false asks for members archived because they left WeCom
+        api = self.with_context(active_test=False) if "is_active" in query else self
+        return api._paginate("wecom.user", domain, query, self._user, order="name, id")
 
     @staticmethod
     def _user(member):

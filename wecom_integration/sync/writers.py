@@ -223,7 +223,7 @@ class TagWriter(Writer):
     def apply(self, tags):
         outcome = SyncOutcome()
         outcome.total = len(tags)
-        rows = self.table.load()
+        self.table.load()
         wanted = {tag_id: {"tag_id": tag_id, "name": tag["tagname"]} for tag_id, tag in tags.items()}
         creates, updates, unchanged, archive = self.table.plan(wanted)
         self.check_archive_threshold(_("tags"), len(archive))

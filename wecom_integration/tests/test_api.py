@@ -3,9 +3,7 @@ import json
 import odoo
 from odoo.tests.common import at_install, post_install
 
-from ..controllers.openapi import openapi_document
 from .common import EmulatorMixin, SharedCursorHttpCase
-from .test_sync import DEMO_DEPARTMENTS, DEMO_MEMBERS
 
 API = "/api/v1/wechat"
 ALL_PERMISSIONS = ("wecom_group_manager",)

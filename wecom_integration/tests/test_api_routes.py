@@ -1,5 +1,6 @@
 from ..controllers.openapi import openapi_document
-from .test_api import API, ApiCase, DEMO_DEPARTMENTS, DEMO_MEMBERS
+from .test_api import API, ApiCase
+from .test_sync import DEMO_DEPARTMENTS, DEMO_MEMBERS
 
 
 class TestApiRoutes(ApiCase):

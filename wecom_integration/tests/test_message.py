@@ -1,7 +1,7 @@
 from contextlib import closing
 
 import odoo
-from odoo import SUPERUSER_ID, api, fields
+from odoo import SUPERUSER_ID, api
 from odoo.exceptions import AccessError, UserError
 from odoo.tests.common import get_db_name
 
