@@ -357,9 +357,6 @@ class WecomApi(models.AbstractModel):
     # ------------------------------------------------------------------ sync
     SYNC_CODES = {"department": (2001, "wechat.sync.department"), "user": (2002, "wechat.sync.user"),
                   "all": (2003, "wechat.sync.all")}
-    SYNC_FAILED = {"department": lambda: _("Department sync failed: %s"),
-                   "user": lambda: _("Member sync failed: %s"),
-                   "all": lambda: _("Full sync failed: %s")}
 
     @api.model
     def run_sync(self, kind, body):
@@ -376,7 +373,7 @@ class WecomApi(models.AbstractModel):
         except WecomSyncBusy as error:
             raise ApiError(1409, error.name)
         except WecomSyncError as error:
-            raise ApiError(code, self.SYNC_FAILED[kind]() % error.reason)
+            raise ApiError(code, error.name)  # "Department sync failed: <why>", as the service words it
         except AccessError as error:
             raise ApiError(1403, error.name)
         return self.sync_log_data(log)

@@ -339,6 +339,7 @@ class WecomMessage(models.Model):
         retryable = self.filtered(lambda m: m.status in ("failed", "partial", "queued"))
         if not retryable or retryable != self:
             raise UserError(_("Only failed, partially delivered or queued messages can be retried."))
+        sender = self._client()  # one client for all of them: its token is read once
         for message in retryable:
             chunks = json.loads(message.chunks or "[]")
             failed = [c for c in chunks if c["status"] == delivery.FAILED]
@@ -350,7 +351,7 @@ class WecomMessage(models.Model):
             with own_env(self.env) as env:
                 env[self._name].browse(message.id).write({"chunks": json.dumps(chunks, ensure_ascii=False),
                                                           "status": "sending"})
-            self._deliver_in_own_cursor(message.id, self._client())
+            self._deliver_in_own_cursor(message.id, sender)
         self.invalidate_cache()
         return True
 
