@@ -31,6 +31,22 @@ class WecomDepartment(models.Model):
 
     _sql_constraints = [("wecom_id_uniq", "unique(wecom_id)", "A WeCom department is mirrored once.")]
 
+    # changes made in Odoo to what links members to departments: the next sync compares every member
+    MEMBER_LINK_FIELDS = frozenset(["wecom_id", "member_ids", "leader_ids"])
+
+    @api.multi
+    def write(self, vals):
+        result = super(WecomDepartment, self).write(vals)
+        if self.MEMBER_LINK_FIELDS.intersection(vals):
+            self.env["wecom.user"]._forget_fingerprints()
+        return result
+
+    @api.multi
+    def unlink(self):
+        result = super(WecomDepartment, self).unlink()
+        self.env["wecom.user"]._forget_fingerprints()
+        return result
+
     @api.depends("name", "parent_id.complete_name")
     def _compute_complete_name(self):
         for department in self:

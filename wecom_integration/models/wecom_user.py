@@ -36,6 +36,8 @@ class WecomUser(models.Model):
                               help="The Odoo user this member is; messages to that user reach this member.")
     active = fields.Boolean(default=True, readonly=True, help="Archived when the member disappears from WeCom.")
     last_sync_date = fields.Datetime("Last synced", readonly=True)
+    # what the last sync read from WeCom, hashed (sync/fingerprint.py): unchanged members are skipped
+    sync_fingerprint = fields.Char(readonly=True, copy=False)
 
     _sql_constraints = [("user_id_uniq", "unique(user_id)", "An Odoo user can be linked to one WeCom member only.")]
 
@@ -55,6 +57,29 @@ class WecomUser(models.Model):
             if self.env.cr.fetchone():
                 raise ValidationError(_("The WeCom member %s is already mirrored (userids are case-insensitive).")
                                       % member.userid)
+
+    # fields the sync owns; a change made to them in Odoo makes the next sync diff the member again
+    SYNCED_FIELDS = frozenset(["userid", "name", "alias", "position", "mobile", "email", "biz_mail", "telephone",
+                               "gender", "avatar", "status", "department_ids", "main_department_id",
+                               "leader_department_ids", "direct_leader_ids", "active"])
+
+    @api.multi
+    def write(self, vals):
+        if self.SYNCED_FIELDS.intersection(vals):
+            vals = dict(vals, sync_fingerprint=False)
+        return super(WecomUser, self).write(vals)
+
+    @api.multi
+    def unlink(self):
+        result = super(WecomUser, self).unlink()
+        self._forget_fingerprints()  # other members' direct-leader links went with the deleted records
+        return result
+
+    @api.model
+    def _forget_fingerprints(self):
+        """Make the next sync compare every member again (after a change of the mirror in Odoo)."""
+        self.env.cr.execute("UPDATE wecom_user SET sync_fingerprint = NULL WHERE sync_fingerprint IS NOT NULL")
+        self.invalidate_cache(["sync_fingerprint"])
 
     def name_get(self):
         return [(member.id, "%s (%s)" % (member.name, member.userid)) for member in self]

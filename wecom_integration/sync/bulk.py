@@ -42,24 +42,40 @@ class BulkTable(object):
     stored value (WeCom no longer returns some fields, and those must never be cleared).
     """
 
-    def __init__(self, env, model_name, key_column, columns, key_sql=None):
+    def __init__(self, env, model_name, key_column, columns, key_sql=None, quiet=()):
         self.env = env
         self.cr = env.cr
         self.model = env[model_name]
         self.table = self.model._table
         self.key_column = key_column
         self.key_sql = key_sql or key_column  # e.g. lower(userid)
-        self.columns = list(columns)
+        # quiet columns are written with the others but do not make a row "changed" (fingerprints)
+        self.quiet = tuple(quiet)
+        self.columns = list(columns) + [c for c in self.quiet if c not in columns]
         self._types = {name: self.model._fields[name].column_type[1] for name in self.columns}
         self.rows = None
+        self.index = None
+        self.reserved = {}
 
-    def load(self):
-        """{key: {"id", "active", columns...}} for every row, archived ones included."""
+    def load(self, keys=None):
+        """{key: {"id", "active", columns...}} for every row, archived ones included, or for the
+        rows of ``keys`` only (the other rows can still be found through ``load_index``)."""
         cols = ", ".join('"%s"' % c for c in self.columns)
-        self.cr.execute('SELECT id, active, %s AS key, %s FROM "%s"' % (self.key_sql, cols, self.table))
+        query = 'SELECT id, active, %s AS key, %s FROM "%s"' % (self.key_sql, cols, self.table)
+        if keys is None:
+            self.cr.execute(query)
+        else:
+            self.cr.execute(query + " WHERE %s = ANY(%%s)" % self.key_sql, (list(keys),))
         names = [d[0] for d in self.cr.description]
         self.rows = {row[2]: dict(zip(names, row)) for row in self.cr.fetchall()}
         return self.rows
+
+    def load_index(self):
+        """{key: (id, active, quiet values...)} for every row: what deciding to skip a row needs."""
+        cols = "".join(', "%s"' % c for c in self.quiet)
+        self.cr.execute('SELECT %s, id, active%s FROM "%s"' % (self.key_sql, cols, self.table))
+        self.index = {row[0]: row[1:] for row in self.cr.fetchall()}
+        return self.index
 
     def plan(self, wanted, archive_missing=True):
         """Split ``wanted`` into creates, updates and unchanged keys, and list the rows to archive."""
@@ -70,7 +86,8 @@ class BulkTable(object):
             row = self.rows.get(key)
             if row is None:
                 creates[key] = values
-            elif not row["active"] or any(self._differs(row[c], v, c) for c, v in values.items()):
+            elif not row["active"] or any(self._differs(row[c], v, c) for c, v in values.items()
+                                          if c not in self.quiet):
                 updates[key] = values
             else:
                 unchanged.append(key)
@@ -85,16 +102,25 @@ class BulkTable(object):
             return False
         return stored != value
 
+    def reserve_ids(self, keys):
+        """Take ids from the table's sequence for rows about to be created, so that other rows of
+        the same batch can reference them (``id_of``) before they exist."""
+        if keys:
+            self.cr.execute("SELECT nextval(%s) FROM generate_series(1, %s)", ("%s_id_seq" % self.table, len(keys)))
+            self.reserved.update(zip(keys, (row[0] for row in self.cr.fetchall())))
+
     def create(self, creates):
-        """Insert rows; returns {key: id}."""
+        """Insert rows (with their reserved ids, if any); returns {key: id}."""
         if not creates:
             return {}
         cols = list(self.columns)
-        template = "(%s, now() at time zone 'UTC', %%s, now() at time zone 'UTC', %%s, true, %s)" % (
-            ", ".join("%%s::%s" % self._types[c] for c in cols), NOW)
+        id_sql = "coalesce(%%s::integer, nextval('%s_id_seq'))" % self.table
+        template = "(%s, %s, now() at time zone 'UTC', %%s, now() at time zone 'UTC', %%s, true, %s)" % (
+            id_sql, ", ".join("%%s::%s" % self._types[c] for c in cols), NOW)
         uid = self.env.uid
-        rows = [tuple(values.get(c) for c in cols) + (uid, uid) for values in creates.values()]
-        sql = ('INSERT INTO "%s" (%s, create_date, create_uid, write_date, write_uid, active, last_sync_date) '
+        rows = [(self.reserved.get(key),) + tuple(values.get(c) for c in cols) + (uid, uid)
+                for key, values in creates.items()]
+        sql = ('INSERT INTO "%s" (id, %s, create_date, create_uid, write_date, write_uid, active, last_sync_date) '
                'VALUES %%s RETURNING id, %s' % (self.table, ", ".join('"%s"' % c for c in cols), self.key_sql))
         ids = dict((key, id_) for id_, key in execute_values(self.cr, sql, rows, template, fetch=True))
         for key, values in creates.items():
@@ -134,7 +160,26 @@ class BulkTable(object):
 
     def id_of(self, key):
         row = self.rows.get(key)
-        return row["id"] if row else None
+        if row:
+            return row["id"]
+        indexed = self.index and self.index.get(key)
+        return indexed[0] if indexed else self.reserved.get(key)
+
+    def write_quiet(self, keys, wanted):
+        """Store the quiet columns of unchanged rows whose stored value differs (without touching
+        their write date: nothing the user sees changed)."""
+        rows = []
+        for key in keys:
+            stored = self.rows[key]
+            if any(stored[c] != wanted[key].get(c) for c in self.quiet):
+                rows.append((stored["id"],) + tuple(wanted[key].get(c) for c in self.quiet))
+                stored.update((c, wanted[key].get(c)) for c in self.quiet)
+        if rows:
+            template = "(%%s, %s)" % ", ".join("%%s::%s" % self._types[c] for c in self.quiet)
+            execute_values(self.cr, 'UPDATE "%s" AS t SET %s FROM (VALUES %%s) AS v(id, %s) WHERE t.id = v.id' % (
+                self.table, ", ".join('"%s" = v."%s"' % (c, c) for c in self.quiet),
+                ", ".join('"%s"' % c for c in self.quiet)), rows, template)
+        return len(rows)
 
     def done(self, changed_ids, changed_fields):
         """Drop the ORM caches and let stored computed fields of other models (other addons) that

@@ -4,9 +4,12 @@ Each writer diffs what WeCom returned against the mirror and writes only the dif
 (sync/bulk.py). Fields that WeCom no longer returns (the 2022 privacy rules) are left out of the
 wanted values, so they keep their stored value.
 """
+from collections import OrderedDict
+
 from odoo import _
 
 from .bulk import BulkTable, stamp, sync_relation
+from .fingerprint import member_fingerprint
 from .outcome import SyncOutcome, SyncRefused
 
 DEPARTMENT_COLUMNS = ["wecom_id", "name", "name_en", "parent_wecom_id", "wecom_order", "complete_name",
@@ -18,8 +21,9 @@ SENSITIVE_USER_FIELDS = ("mobile", "email", "biz_mail", "avatar", "gender")
 TAG_COLUMNS = ["tag_id", "name"]
 
 
-def _complete_names(names, parents):
-    """{id: "总部 / 华北区 / 北京朝阳店"} for departments whose parents are known; cycles are cut."""
+def _paths(names, parents):
+    """{id: ["总部", "华北区", "北京朝阳店"]}: the names from the root, as far as parents are known;
+    cycles are cut."""
     result = {}
     for dept_id in names:
         path, seen, current = [], set(), dept_id
@@ -27,7 +31,7 @@ def _complete_names(names, parents):
             seen.add(current)
             path.append(names[current])
             current = parents.get(current)
-        result[dept_id] = " / ".join(reversed(path))
+        result[dept_id] = path[::-1]
     return result
 
 
@@ -41,9 +45,10 @@ class Writer(object):
         self.env = env
         self.threshold = archive_threshold
 
-    def check_archive_threshold(self, kind_label, to_archive):
+    def check_archive_threshold(self, kind_label, to_archive, active=None):
         """Refuse to archive more than the threshold's share of the active mirror in one run."""
-        active = sum(1 for row in self.table.rows.values() if row["active"])
+        if active is None:
+            active = sum(1 for row in self.table.rows.values() if row["active"])
         if to_archive <= self.ARCHIVE_ALWAYS_ALLOWED or not active:
             return
         share = 100.0 * to_archive / active
@@ -55,7 +60,7 @@ class Writer(object):
                 % (to_archive, active, kind_label, int(round(share)), "%g" % self.threshold))
 
 
-    def finish(self, outcome, wanted, created, updated, archived, relations_changed, changed_fields):
+    def finish(self, outcome, synced, created, updated, archived, relations_changed, changed_fields):
         """Count what happened (a record whose relations alone changed counts as updated), stamp
         those records, and hand the changed ids to the ORM."""
         new_ids = set(created.values())
@@ -64,7 +69,7 @@ class Writer(object):
         outcome.created = len(created)
         outcome.updated = len(updated) + len(relation_only)
         outcome.archived = len(archived)
-        outcome.unchanged = len(wanted) - outcome.created - outcome.updated
+        outcome.unchanged = synced - outcome.created - outcome.updated
         self.table.done(new_ids | set(updated) | relation_only | set(archived), changed_fields)
         return outcome
 
@@ -83,28 +88,30 @@ class DepartmentWriter(Writer):
             stored = rows.get(dept_id)
             names[dept_id] = dept["name"] or (stored and stored["name"]) or str(dept_id)
         parents = {d: departments[d]["parentid"] for d in departments}
-        complete = _complete_names(names, parents)
+        paths = _paths(names, parents)
         wanted = {}
         for dept_id, dept in departments.items():
             values = {"wecom_id": dept_id, "name": names[dept_id], "parent_wecom_id": dept["parentid"],
-                      "complete_name": complete[dept_id]}
+                      "complete_name": " / ".join(paths[dept_id])}
             if dept.get("name_en") is not None:
                 values["name_en"] = dept["name_en"] or None
             if dept.get("order") is not None:
                 values["wecom_order"] = float(dept["order"])
             wanted[dept_id] = values
-        creates, updates, unchanged, archive = self.table.plan(wanted)
-        self.check_archive_threshold(_("departments"), len(archive))
-        # parents may arrive after their children: create everything, then link parents
-        created = self.table.create(creates)
+        # parents may arrive after their children: new departments get their ids first, so that
+        # each row is written once, with its parent
+        self.table.reserve_ids([dept_id for dept_id in departments if dept_id not in rows])
         for dept_id, values in wanted.items():
             values["parent_id"] = self.table.id_of(parents[dept_id])
-        _creates, updates, unchanged, _archive = self.table.plan(wanted)
+        creates, updates, unchanged, archive = self.table.plan(wanted)
+        self.check_archive_threshold(_("departments"), len(archive))
+        # parents before children: a page of the INSERT may only reference rows already inserted
+        created = self.table.create(OrderedDict(sorted(creates.items(), key=lambda item: len(paths[item[0]]))))
         updated = self.table.update(updates)
         archived = self.table.archive(archive)
         outcome.created = len(created)
-        outcome.updated = len([key for key in updates if key not in created])
-        outcome.unchanged = len([key for key in unchanged if key not in created])
+        outcome.updated = len(updated)
+        outcome.unchanged = len(unchanged)
         outcome.archived = len(archived)
         self.table.done(set(created.values()) | set(updated) | set(archived), DEPARTMENT_COLUMNS + ["active"])
         return outcome
@@ -113,7 +120,8 @@ class DepartmentWriter(Writer):
 class UserWriter(Writer):
     def __init__(self, env, archive_threshold):
         super(UserWriter, self).__init__(env, archive_threshold)
-        self.table = BulkTable(env, "wecom.user", "userid", USER_COLUMNS, key_sql="lower(userid)")
+        self.table = BulkTable(env, "wecom.user", "userid", USER_COLUMNS, key_sql="lower(userid)",
+                               quiet=("sync_fingerprint",))
 
     def _department_ids(self):
         self.env.cr.execute("SELECT wecom_id, id FROM wecom_department")
@@ -140,35 +148,35 @@ class UserWriter(Writer):
 
     def apply(self, users, departments=None):
         """``users``: {lower(userid): member}; ``departments``: the fetched departments, for their
-        department_leader lists (optional)."""
+        department_leader lists (optional).
+
+        Members whose fingerprint (sync/fingerprint.py) matches the stored one are unchanged and
+        skipped; the others are diffed column by column and written in batches."""
         outcome = SyncOutcome()
         outcome.total = len(users)
-        rows = self.table.load()
+        index = self.table.load_index()
         dept_ids = self._department_ids()
+        led = self._led_departments(departments)
+        todo, failed = self._changed_members(outcome, users, index, dept_ids, led)
+        gone = [key for key, stored in index.items() if stored[1] and key not in users]
+        self.table.load([key for key in list(todo) + gone if key in index])
         wanted, memberships, leaderships, direct_leaders = {}, {}, {}, {}
-        for key, member in users.items():
+        for key, (member, fingerprint) in todo.items():
             wecom_depts = [int(d) for d in member.get("department") or []]
-            unknown = [d for d in wecom_depts if d not in dept_ids]
-            if unknown:
-                outcome.error("user", member["userid"], _("Department %s is not in Odoo: run a department sync "
-                                                          "first.") % ", ".join(str(d) for d in unknown))
-                continue
-            wanted[key] = self._values(member, dept_ids, rows.get(key))
+            wanted[key] = self._values(member, dept_ids, self.table.rows.get(key))
+            wanted[key]["sync_fingerprint"] = fingerprint
             memberships[key] = set(dept_ids[d] for d in wecom_depts)
             flags = member.get("is_leader_in_dept") or []
             leaderships[key] = set(dept_ids[d] for d, flag in zip(wecom_depts, flags) if int(flag or 0) == 1)
+            leaderships[key].update(dept_ids[d] for d in led.get(key, ()) if d in dept_ids)
             direct_leaders[key] = [u.lower() for u in member.get("direct_leader") or []]
-        for dept in (departments or {}).values():
-            for userid in dept.get("department_leader") or []:
-                if userid.lower() in leaderships and dept["id"] in dept_ids:
-                    leaderships[userid.lower()].add(dept_ids[dept["id"]])
-        failed_keys = set(users) - set(wanted)
-        self._follow_renames(wanted, memberships, failed_keys)
-        creates, updates, unchanged, archive = self.table.plan(wanted)
-        archive = [key for key in archive if key not in failed_keys]
-        self.check_archive_threshold(_("members"), len(archive))
+        self._follow_renames(wanted, memberships, gone)
+        creates, updates, unchanged, _archive = self.table.plan(wanted, archive_missing=False)
+        archive = [key for key in gone if key in self.table.rows]  # renamed members were taken out
+        self.check_archive_threshold(_("members"), len(archive), sum(1 for stored in index.values() if stored[1]))
         created = self.table.create(creates)
         updated = set(self.table.update(updates))
+        self.table.write_quiet(unchanged, wanted)
         archived = self.table.archive(archive)
         id_of = self.table.id_of
         relations_changed = set()
@@ -182,16 +190,52 @@ class UserWriter(Writer):
         # archived members keep their departments (history) but no longer lead any
         if archived:
             self.env.cr.execute("DELETE FROM wecom_department_leader_rel WHERE user_id IN %s", (tuple(archived),))
-        self.finish(outcome, wanted, created, updated, archived, relations_changed,
+        self.finish(outcome, len(users) - len(failed), created, updated, archived, relations_changed,
                     USER_COLUMNS + ["active", "department_ids", "leader_department_ids", "direct_leader_ids"])
         return outcome
 
-    def _follow_renames(self, wanted, memberships, failed_keys):
+    def _changed_members(self, outcome, users, index, dept_ids, led):
+        """({key: (member, fingerprint)} to diff and write, keys that cannot be synced): members whose
+        fingerprint matches the stored one are left out, without reading their row."""
+        failed = set(key for key in users if key not in index and not self._check(outcome, users[key], dept_ids))
+        present = set(index).union(users).difference(failed)  # members with a record after this run
+        todo = {}
+        for key, member in users.items():
+            if key in failed:
+                continue
+            fingerprint = member_fingerprint(member, led.get(key), present)
+            stored = index.get(key)
+            if stored is None or not stored[1] or stored[2] != fingerprint:
+                # only a changed member can have lost a department (Odoo deletions clear fingerprints)
+                if stored is not None and not self._check(outcome, member, dept_ids):
+                    failed.add(key)
+                    continue
+                todo[key] = (member, fingerprint)
+        return todo, failed
+
+    @staticmethod
+    def _check(outcome, member, dept_ids):
+        """False, with the item error, when one of the member's departments is not mirrored."""
+        unknown = [d for d in member.get("department") or [] if int(d) not in dept_ids]
+        if unknown:
+            outcome.error("user", member["userid"], _("Department %s is not in Odoo: run a department sync "
+                                                      "first.") % ", ".join(str(d) for d in unknown))
+        return not unknown
+
+    @staticmethod
+    def _led_departments(departments):
+        """{lower(userid): sorted WeCom ids of the departments whose department_leader list names it}."""
+        led = {}
+        for dept in (departments or {}).values():
+            for userid in dept.get("department_leader") or []:
+                led.setdefault(userid.lower(), []).append(dept["id"])
+        return {key: tuple(sorted(ids)) for key, ids in led.items()}
+
+    def _follow_renames(self, wanted, memberships, gone):
         """A member whose userid changed looks like one member gone and one new. Pair them when the
         match is unambiguous (same name and same departments), so the record and its links stay."""
-        rows = self.table.rows
-        gone = [k for k, row in rows.items() if row["active"] and k not in wanted and k not in failed_keys]
-        new = [k for k in wanted if k not in rows]
+        rows, index = self.table.rows, self.table.index
+        new = [k for k in wanted if k not in index]
         if not gone or not new:
             return
         self.env.cr.execute("SELECT user_id, array_agg(department_id) FROM wecom_department_user_rel "
@@ -213,6 +257,7 @@ class UserWriter(Writer):
             new_keys = new_by_sig.get(sig, [])
             if len(old_keys) == 1 and len(new_keys) == 1:
                 rows[new_keys[0]] = rows.pop(old_keys[0])
+                index[new_keys[0]] = index.pop(old_keys[0])
 
 
 class TagWriter(Writer):
@@ -247,5 +292,5 @@ class TagWriter(Writer):
                                               "first): %s") % (tag["tagname"], ", ".join(missing)))
         changed = sync_relation(cr, "wecom_tag_user_rel", "tag_id", "user_id", members)
         changed |= sync_relation(cr, "wecom_tag_department_rel", "tag_id", "department_id", parties)
-        self.finish(outcome, wanted, created, updated, archived, changed, TAG_COLUMNS + ["active", "user_ids"])
+        self.finish(outcome, len(wanted), created, updated, archived, changed, TAG_COLUMNS + ["active", "user_ids"])
         return outcome

@@ -1,5 +1,8 @@
-from .test_sync_failures import WecomSyncError
+from unittest.mock import patch
+
+from ..sync import bulk
 from ..sync.writers import DepartmentWriter
+from .test_sync_failures import WecomSyncError
 from .test_sync import DEMO_DEPARTMENTS, DEMO_MEMBERS, SyncCase
 
 
@@ -44,11 +47,21 @@ class TestSecretModes(SyncCase):
 
 class TestDepartmentsArriveChildFirst(SyncCase):
 
-    def test_children_before_parents(self):
+    def departments(self):
         departments = {}
         for dept_id, parent, name in [(30, 20, "子公司门店"), (20, 10, "子公司"), (10, 0, "集团")]:
             departments[dept_id] = {"id": dept_id, "name": name, "name_en": None, "parentid": parent,
                                     "order": 1, "department_leader": [], "visible": True}
+        return departments
+
+    def written(self):
+        """(inserted, updated) rows of wecom_department in this transaction so far."""
+        self.env.cr.execute("SELECT n_tup_ins, n_tup_upd FROM pg_stat_xact_user_tables "
+                            "WHERE relname = 'wecom_department'")
+        return self.env.cr.fetchone()
+
+    def test_children_before_parents(self):
+        departments = self.departments()
         outcome = DepartmentWriter(self.env, 20).apply(departments)
         self.assertEqual((outcome.created, outcome.updated, outcome.failed), (3, 0, 0))
         self.assertEqual(self.department(30).parent_id, self.department(20))
@@ -56,6 +69,15 @@ class TestDepartmentsArriveChildFirst(SyncCase):
         self.assertEqual(self.department(30).complete_name, "集团 / 子公司 / 子公司门店")
         again = DepartmentWriter(self.env, 20).apply(departments)
         self.assertEqual((again.created, again.updated, again.unchanged), (0, 0, 3))
+
+    def test_each_new_department_is_written_once_parents_first(self):
+        # one row per INSERT page: a child inserted before its parent would break the foreign key
+        with patch.object(bulk, "PAGE_SIZE", 1):
+            before = self.written()
+            DepartmentWriter(self.env, 20).apply(self.departments())
+            after = self.written()
+        self.assertEqual((after[0] - before[0], after[1] - before[1]), (3, 0))
+        self.assertEqual(self.department(30).parent_id, self.department(20))
 
 
 class TestLinkToOdooUsers(SyncCase):
@@ -109,3 +131,4 @@ class TestUseridUniqueness(SyncCase):
         with self.assertRaises(Exception):
             with self.env.cr.savepoint():
                 Member.create({"userid": "ZHANG_SAN", "name": "重复"})
+
