@@ -2,7 +2,7 @@
 {
     "name": "WeCom Integration",
     "summary": "Mirror the WeCom (企业微信) directory into Odoo and send WeCom app messages",
-    "version": "11.0.4.1.0",
+    "version": "11.0.5.0.0",
     "development_status": "Alpha",
     "category": "Human Resources",
     "website": "https://github.com/wecom-integration/wecom_integration",
@@ -21,6 +21,7 @@
         "views/wecom_user_views.xml",
         "views/wecom_tag_views.xml",
         "views/wecom_sync_log_views.xml",
+        "views/wecom_callback_event_views.xml",
         "data/wecom_sync_actions.xml",
         "views/wecom_message_views.xml",
         "wizards/wecom_message_compose_views.xml",

@@ -1,2 +1,3 @@
 from . import rest_shim
 from . import api
+from . import callback

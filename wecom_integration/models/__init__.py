@@ -7,6 +7,7 @@ from . import wecom_tag
 from . import wecom_sync_log
 from . import wecom_sync_error
 from . import wecom_sync_service
+from . import wecom_callback_event
 from . import wecom_message
 from . import wecom_api_key
 from . import wecom_api

@@ -6,7 +6,7 @@ means "keep the stored one", and the fields are restricted to system administrat
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from .wecom_config import DEFAULTS, ENV_VARS, SECRET_SETTINGS, env_override
+from .wecom_config import CALLBACK_PATH, DEFAULTS, ENV_VARS, SECRET_SETTINGS, env_override
 
 SYSTEM = "base.group_system"
 
@@ -33,7 +33,20 @@ class ResConfigSettings(models.TransientModel):
          ("mobile", "Same mobile")], string="Link members to Odoo users",
         help="How the sync links WeCom members to existing Odoo users. Only unambiguous matches are "
              "linked and no Odoo user is ever created.")
+    wecom_callback_token = fields.Char(
+        "Callback Token", groups=SYSTEM,
+        help="Token of the event receiving server (接收事件服务器) set in the WeCom admin console for contact "
+             "changes. Leave empty to keep the stored one.")
+    wecom_callback_aes_key = fields.Char(
+        "Callback EncodingAESKey", groups=SYSTEM,
+        help="The 43-character EncodingAESKey set next to the Token. Leave empty to keep the stored one.")
+    wecom_callback_url = fields.Char(
+        "Callback URL", readonly=True,
+        help="The URL to enter in the WeCom admin console: WeCom posts every contact change there and "
+             "Odoo applies it at once.")
     wecom_secret_set = fields.Boolean("App secret stored", readonly=True)
+    wecom_callback_token_set = fields.Boolean("Callback token stored", readonly=True)
+    wecom_callback_aes_key_set = fields.Boolean("Callback key stored", readonly=True)
     wecom_contact_secret_set = fields.Boolean("Contact-sync secret stored", readonly=True)
     # name of the environment variable overriding each setting, empty when none does
     wecom_corp_id_env = fields.Char("Overridden by", readonly=True)
@@ -42,6 +55,8 @@ class ResConfigSettings(models.TransientModel):
     wecom_contact_secret_env = fields.Char("Overridden by", readonly=True)
     wecom_base_url_env = fields.Char("Overridden by", readonly=True)
     wecom_timeout_env = fields.Char("Overridden by", readonly=True)
+    wecom_callback_token_env = fields.Char("Overridden by", readonly=True)
+    wecom_callback_aes_key_env = fields.Char("Overridden by", readonly=True)
 
     @api.model
     def get_values(self):
@@ -54,6 +69,8 @@ class ResConfigSettings(models.TransientModel):
                 res["wecom_%s_set" % name] = bool(value or config.get_stored(name))
             else:
                 res["wecom_" + name] = value or config.get_stored(name) or DEFAULTS.get(name) or False
+        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url") or ""
+        res["wecom_callback_url"] = base_url.rstrip("/") + CALLBACK_PATH
         res["wecom_archive_threshold"] = int(config.get_archive_threshold())
         res["wecom_user_match"] = config.get_user_match()
         timeout = res["wecom_timeout"]
@@ -98,6 +115,12 @@ class ResConfigSettings(models.TransientModel):
 
     def action_wecom_clear_contact_secret(self):
         self.env["wecom.config"].set_stored("contact_secret", "")
+        return {"type": "ir.actions.client", "tag": "reload"}
+
+    def action_wecom_clear_callback(self):
+        """Stop accepting contact-change callbacks (WeCom's posts are refused from now on)."""
+        for name in ("callback_token", "callback_aes_key"):
+            self.env["wecom.config"].set_stored(name, "")
         return {"type": "ir.actions.client", "tag": "reload"}
 
     def action_wecom_test_connection(self):

@@ -12,9 +12,11 @@ from odoo import _, api, models
 from odoo.exceptions import UserError
 
 from ..wecom.client import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, WecomClient
+from ..wecom.crypto import WXBizMsgCrypt
 from .wecom_access_token import PgTokenStore
 
 PARAM_PREFIX = "wecom_integration."
+CALLBACK_PATH = "/wecom/callback/contact"  # where WeCom posts contact changes (controllers/callback.py)
 MAX_TIMEOUT = 300
 
 # setting name -> environment variables, the first one set wins
@@ -25,8 +27,11 @@ ENV_VARS = OrderedDict([
     ("contact_secret", ("WECOM_CONTACT_SECRET", "WECHAT_CONTACT_SECRET")),
     ("base_url", ("WECOM_API_BASE_URL", "WECHAT_API_BASE_URL")),
     ("timeout", ("WECOM_TIMEOUT", "WECHAT_TIMEOUT")),
+    # contact-change callbacks: the Token and EncodingAESKey set in the WeCom admin console
+    ("callback_token", ("WECOM_CALLBACK_TOKEN", "WECHAT_CALLBACK_TOKEN")),
+    ("callback_aes_key", ("WECOM_CALLBACK_AES_KEY", "WECHAT_ENCODING_AES_KEY")),
 ])
-SECRET_SETTINGS = ("secret", "contact_secret")
+SECRET_SETTINGS = ("secret", "contact_secret", "callback_token", "callback_aes_key")
 USER_MATCH_MODES = ("off", "login", "email", "mobile")
 DEFAULT_DUPLICATE_CHECK_INTERVAL = 1800
 DEFAULT_ARCHIVE_THRESHOLD = 20
@@ -94,6 +99,10 @@ class WecomConfig(models.AbstractModel):
         if not 0 < timeout <= MAX_TIMEOUT:
             raise UserError(_("The WeCom API timeout must be a number of seconds between 1 and %s, got %r in the %s.")
                             % (MAX_TIMEOUT, settings["timeout"], origin("timeout")))
+        aes_key = settings["callback_aes_key"]
+        if aes_key and not (len(aes_key) == 43 and aes_key.isalnum() and aes_key.isascii()):
+            raise UserError(_("The callback EncodingAESKey must be the 43 letters and digits shown in the WeCom admin "
+                              "console, got %s characters in the %s.") % (len(aes_key), origin("callback_aes_key")))
         if not settings["base_url"].startswith(("http://", "https://")):
             raise UserError(_("The WeCom API base URL must start with http:// or https://, got %r in the %s.")
                             % (settings["base_url"], origin("base_url")))
@@ -102,6 +111,14 @@ class WecomConfig(models.AbstractModel):
     def is_configured(self):
         """True when a corp id and an app secret are set (stored or in the environment)."""
         return all(env_override(name)[1] or self.get_stored(name) for name in ("corp_id", "secret"))
+
+    @api.model
+    def get_callback_crypto(self, settings=None):
+        """The WXBizMsgCrypt for contact-change callbacks, or None while they are not configured."""
+        settings = settings or self.get_settings()
+        if not (settings["corp_id"] and settings["callback_token"] and settings["callback_aes_key"]):
+            return None
+        return WXBizMsgCrypt(settings["callback_token"], settings["callback_aes_key"], settings["corp_id"])
 
     @api.model
     def get_client(self, secret_kind="app", settings=None):

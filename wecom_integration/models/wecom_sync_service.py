@@ -5,10 +5,12 @@ that fails part-way leaves the mirror exactly as it was. The sync log is written
 cursor of its own: it shows "running" while the run goes on and keeps "failed" after a crash.
 One run per kind at a time: a PostgreSQL advisory lock held by the caller's transaction.
 """
+import json
 import logging
 import queue
 import threading
 import time
+from collections import namedtuple
 from datetime import datetime, timedelta
 
 import odoo
@@ -16,6 +18,7 @@ from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ..sync.bulk import invalidate_all
+from ..sync.events import apply_events as apply_contact_events
 from ..sync.outcome import SyncOutcome, SyncRefused
 from ..sync.writers import DepartmentWriter, TagWriter, UserWriter
 from ..wecom.directory import fetch_departments, fetch_tags, fetch_users
@@ -25,7 +28,7 @@ from .own_cursor import CallerHoldsLock, own_cursor, own_env, visible_record
 _logger = logging.getLogger(__name__)
 
 KINDS = {"department": ("department",), "user": ("user",), "tag": ("tag",),
-         "all": ("department", "user", "tag")}
+         "all": ("department", "user", "tag"), "event": ("department", "user", "tag")}
 LOCK_NAMESPACE = 0x57C0  # "WeCom": first key of the two-key advisory lock
 LOCK_KEYS = {"department": 1, "user": 2, "tag": 3}
 PERMISSION_GROUPS = {
@@ -33,8 +36,11 @@ PERMISSION_GROUPS = {
     "user": "wecom_integration.wecom_group_sync_user",
     "tag": "wecom_integration.wecom_group_sync_user",  # tags are groupings of members
     "all": "wecom_integration.wecom_group_sync_all",
+    "event": "wecom_integration.wecom_group_sync_all",  # callbacks apply them as the superuser
 }
 RETRY_DELAYS = (120, 600, 1800)  # seconds before automatic retries 1, 2 and 3
+# what a run's work needs: WeCom clients and the settings read once per run
+Clients = namedtuple("Clients", "app contact threshold user_match")
 
 
 class WecomSyncError(UserError):
@@ -109,11 +115,13 @@ class WecomSyncService(models.AbstractModel):
             _logger.warning("WeCom %s sync (%s) did not complete: %s", sync_type, trigger, error)
 
     # ------------------------------------------------------------------ the run
-    def _run(self, sync_type, trigger, attempt=1, retry_of=None, on_start=None):
+    def _run(self, sync_type, trigger, attempt=1, retry_of=None, on_start=None, work=None):
+        """One sync run with its lock and log. ``work(env, clients, outcome)`` does the fetching
+        and writing (default: the directory sync of ``sync_type``)."""
         self._check_permission(sync_type)
         kinds = KINDS[sync_type]
         self._lock(kinds)
-        started_by = False if trigger in ("cron", "retry") else self.env.uid  # the scheduler is nobody
+        started_by = False if trigger in ("cron", "retry", "callback") else self.env.uid  # nobody started it
         log_id = self._log_create({"sync_type": sync_type, "trigger": trigger, "attempt": attempt,
                                    "retry_of_id": retry_of, "user_id": started_by})
         if on_start:
@@ -122,21 +130,13 @@ class WecomSyncService(models.AbstractModel):
         try:
             config = self.env["wecom.config"]
             settings = config.get_settings()
-            app = config.get_client("app", settings)
-            contact = config.get_client("contact", settings) if settings["contact_secret"] else None
-            threshold = config.get_archive_threshold()
+            clients = Clients(app=config.get_client("app", settings),
+                              contact=config.get_client("contact", settings) if settings["contact_secret"] else None,
+                              threshold=config.get_archive_threshold(), user_match=config.get_user_match())
             outcome = SyncOutcome()
             env = self.sudo().env  # permission checked above; the mirror is system data
             with self.env.cr.savepoint():
-                departments = fetch_departments(app, contact)
-                if "department" in kinds:
-                    outcome.merge(DepartmentWriter(env, threshold).apply(departments))
-                if "user" in kinds:
-                    users = fetch_users(app, departments, contact)
-                    outcome.merge(UserWriter(env, threshold).apply(users, departments))
-                    env["wecom.user"]._link_odoo_users(config.get_user_match())
-                if "tag" in kinds:
-                    outcome.merge(TagWriter(env, threshold).apply(fetch_tags(app)))
+                (work or self._sync_directory(kinds))(env, clients, outcome)
         except (WecomError, SyncRefused, UserError) as error:
             invalidate_all(self.env)
             return self._fail(log_id, sync_type, started, error, attempt)
@@ -152,10 +152,47 @@ class WecomSyncService(models.AbstractModel):
         self.env.cr.after("rollback", lambda: self._log_mark_rolled_back(log_id, message))
         return visible_record(self.env, "wecom.sync.log", log_id)
 
+    @staticmethod
+    def _sync_directory(kinds):
+        def work(env, clients, outcome):
+            app, contact, threshold = clients.app, clients.contact, clients.threshold
+            departments = fetch_departments(app, contact)
+            if "department" in kinds:
+                outcome.merge(DepartmentWriter(env, threshold).apply(departments))
+            if "user" in kinds:
+                users = fetch_users(app, departments, contact)
+                outcome.merge(UserWriter(env, threshold).apply(users, departments))
+                env["wecom.user"]._link_odoo_users(clients.user_match)
+            if "tag" in kinds:
+                outcome.merge(TagWriter(env, threshold).apply(fetch_tags(app)))
+        return work
+
+    @api.model
+    def apply_events(self, events):
+        """Apply contact-change events (wecom.callback.event) in one run logged as "event" /
+        "callback"; marks them applied, or to retry. Returns the log, or None when another sync
+        holds the directory (the events stay pending for the next try)."""
+        payloads = [json.loads(event.payload) for event in events]
+
+        def work(env, clients, outcome):
+            outcome.merge(apply_contact_events(env, payloads, clients.app, clients.contact, clients.threshold))
+            env["wecom.user"]._link_odoo_users(clients.user_match)
+
+        try:
+            log = self.sudo()._run("event", "callback", work=work)
+        except WecomSyncBusy:
+            return None
+        except WecomSyncError as error:
+            events._mark(self.env["wecom.sync.log"].browse(error.log_id), error.reason)
+            return visible_record(self.env, "wecom.sync.log", error.log_id)
+        events._mark(log)
+        return log
+
     def _fail(self, log_id, sync_type, started, error, attempt):
         message = error.name if isinstance(error, UserError) else str(error)
         values = dict(status="failed", error_message=message, **self._timing(started))
-        if isinstance(error, WecomError) and error.transient and attempt <= len(RETRY_DELAYS):
+        # failed events are retried by their own cron (wecom.callback.event), not as a sync
+        if isinstance(error, WecomError) and error.transient and attempt <= len(RETRY_DELAYS) and sync_type != "event":
             retry_at = datetime.utcnow() + timedelta(seconds=RETRY_DELAYS[attempt - 1])
             values["retry_at"] = fields.Datetime.to_string(retry_at)
         self._log_write(log_id, values)
@@ -163,7 +200,8 @@ class WecomSyncService(models.AbstractModel):
 
     def _failed_label(self, sync_type):
         return {"department": _("Department sync failed: %s"), "user": _("Member sync failed: %s"),
-                "tag": _("Tag sync failed: %s"), "all": _("Full sync failed: %s")}[sync_type]
+                "tag": _("Tag sync failed: %s"), "all": _("Full sync failed: %s"),
+                "event": _("Applying WeCom contact changes failed: %s")}[sync_type]
 
     @staticmethod
     def _timing(started):

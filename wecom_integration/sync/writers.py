@@ -146,9 +146,10 @@ class UserWriter(Writer):
                 values[field] = str(value)
         return values
 
-    def apply(self, users, departments=None):
+    def apply(self, users, departments=None, complete=True):
         """``users``: {lower(userid): member}; ``departments``: the fetched departments, for their
-        department_leader lists (optional).
+        department_leader lists (optional). ``complete``: ``users`` is the whole directory, so the
+        members missing from it are archived (False for the few members of contact-change events).
 
         Members whose fingerprint (sync/fingerprint.py) matches the stored one are unchanged and
         skipped; the others are diffed column by column and written in batches."""
@@ -158,7 +159,7 @@ class UserWriter(Writer):
         dept_ids = self._department_ids()
         led = self._led_departments(departments)
         todo, failed = self._changed_members(outcome, users, index, dept_ids, led)
-        gone = [key for key, stored in index.items() if stored[1] and key not in users]
+        gone = [key for key, stored in index.items() if complete and stored[1] and key not in users]
         self.table.load([key for key in list(todo) + gone if key in index])
         wanted, memberships, leaderships, direct_leaders = {}, {}, {}, {}
         for key, (member, fingerprint) in todo.items():
@@ -177,7 +178,7 @@ class UserWriter(Writer):
         created = self.table.create(creates)
         updated = set(self.table.update(updates))
         self.table.write_quiet(unchanged, wanted)
-        archived = self.table.archive(archive)
+        archived = self._archive(archive)
         id_of = self.table.id_of
         relations_changed = set()
         relations_changed |= sync_relation(self.env.cr, "wecom_department_user_rel", "user_id", "department_id",
@@ -187,9 +188,6 @@ class UserWriter(Writer):
         relations_changed |= sync_relation(
             self.env.cr, "wecom_user_direct_leader_rel", "user_id", "leader_id",
             {id_of(k): set(id_of(l) for l in leaders if id_of(l)) for k, leaders in direct_leaders.items()})
-        # archived members keep their departments (history) but no longer lead any
-        if archived:
-            self.env.cr.execute("DELETE FROM wecom_department_leader_rel WHERE user_id IN %s", (tuple(archived),))
         self.finish(outcome, len(users) - len(failed), created, updated, archived, relations_changed,
                     USER_COLUMNS + ["active", "department_ids", "leader_department_ids", "direct_leader_ids"])
         return outcome
@@ -212,6 +210,36 @@ class UserWriter(Writer):
                     continue
                 todo[key] = (member, fingerprint)
         return todo, failed
+
+    def rename(self, old, new):
+        """Follow a userid change WeCom announced (update_user with NewUserID): the record, its
+        links and its Odoo user stay. Nothing happens when the new userid is already mirrored."""
+        self.env.cr.execute("""
+            UPDATE wecom_user SET userid = %s, write_uid = %s, write_date = now() at time zone 'UTC'
+            WHERE lower(userid) = lower(%s)
+              AND NOT EXISTS (SELECT 1 FROM wecom_user WHERE lower(userid) = lower(%s))
+            RETURNING id""", (new, self.env.uid, old, new))
+        renamed = [row[0] for row in self.env.cr.fetchall()]
+        self.table.done(renamed, ["userid"])
+        return bool(renamed)
+
+    def _archive(self, keys):
+        archived = self.table.archive(keys)
+        if archived:
+            # archived members keep their departments (history) but no longer lead any
+            self.env.cr.execute("DELETE FROM wecom_department_leader_rel WHERE user_id IN %s", (tuple(archived),))
+        return archived
+
+    def archive_keys(self, keys):
+        """Archive the members of ``keys`` (lower-case userids) that WeCom deleted."""
+        outcome = SyncOutcome()
+        outcome.total = len(keys)
+        rows = self.table.load(keys)
+        archived = self._archive([key for key in keys if key in rows and rows[key]["active"]])
+        outcome.archived = len(archived)
+        outcome.unchanged = outcome.total - outcome.archived
+        self.table.done(archived, ["active", "leader_department_ids"])
+        return outcome
 
     @staticmethod
     def _check(outcome, member, dept_ids):

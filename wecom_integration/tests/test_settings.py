@@ -95,3 +95,24 @@ class TestSettings(WecomTransactionCase):
         self.assertIn("WeCom is not configured", caught.exception.name)
         with self.assertRaises(UserError):
             self.env["wecom.config"].get_client("contact")
+
+    def test_callback_token_and_key(self):
+        key = "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR"
+        form = self.settings()
+        self.assertTrue(form.wecom_callback_url.endswith("/wecom/callback/contact"), form.wecom_callback_url)
+        self.assertIsNone(self.env["wecom.config"].get_callback_crypto(), "off until both are set")
+        with self.assertRaises(UserError) as caught:
+            self.settings(wecom_callback_token="tok", wecom_callback_aes_key=key[:-1]).execute()
+        self.assertIn("43 letters and digits", caught.exception.name)
+        self.assertEqual((self.stored("callback_token"), self.stored("callback_aes_key")), ("", ""))
+        self.settings(wecom_callback_token="tok", wecom_callback_aes_key=key).execute()
+        form = self.settings()
+        self.assertFalse(form.wecom_callback_aes_key, "write-only, like the secrets")
+        self.assertTrue(form.wecom_callback_token_set and form.wecom_callback_aes_key_set)
+        crypto = self.env["wecom.config"].get_callback_crypto()
+        self.assertEqual((crypto.token, crypto.receive_id), ("tok", self.emulator.corp_id))
+        self.set_env(WECOM_CALLBACK_TOKEN="from-env")
+        self.assertEqual(self.env["wecom.config"].get_callback_crypto().token, "from-env")
+        form.action_wecom_clear_callback()
+        self.assertEqual(self.stored("callback_aes_key"), "")
+        self.assertIsNone(self.env["wecom.config"].get_callback_crypto())

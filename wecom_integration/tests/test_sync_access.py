@@ -41,6 +41,16 @@ class TestSyncAccess(CommittedUsersMixin, SyncCase):
         with self.assertRaises(AccessError):
             self.env["wecom.user"].sudo(nobody).search([])
 
+    def test_contact_changes_are_visible_to_sync_viewers_only(self):
+        event = self.env["wecom.callback.event"].receive(
+            {"Event": "change_contact", "ChangeType": "delete_user", "UserID": "lina"})
+        viewer = self.committed_user("viewer")
+        self.assertEqual(self.env["wecom.callback.event"].sudo(viewer).search([]), event)
+        with self.assertRaises(AccessError):
+            event.sudo(viewer).write({"state": "done"})
+        with self.assertRaises(AccessError):
+            self.env["wecom.callback.event"].sudo(self.committed_user("dept_viewer")).search([])
+
     def test_menu_action_runs_and_opens_the_log(self):
         action = self.env.ref("wecom_integration.wecom_sync_departments_action_server").run()
         self.assertEqual(action["res_model"], "wecom.sync.log")

@@ -2,7 +2,7 @@ import threading
 from contextlib import closing
 from datetime import datetime, timedelta
 
-from odoo import fields
+from odoo import SUPERUSER_ID, api, fields
 
 from ..models import wecom_sync_service as sync_service
 from ..models.wecom_sync_service import LOCK_KEYS, LOCK_NAMESPACE, WecomSyncBusy, WecomSyncError
@@ -117,6 +117,29 @@ class TestSyncFailures(SyncCase):
             release.set()
             worker.join(30)
         self.assertEqual(self.service.sync_users().status, "success")
+
+    def test_contact_changes_wait_while_a_sync_runs(self):
+        """A callback event arriving during a sync stays pending, untouched, for the cron's next
+        try. (The event is committed, as the callback's request commits it.)"""
+        with closing(self.registry.cursor()) as cr:
+            event_id = api.Environment(cr, SUPERUSER_ID, {})["wecom.callback.event"].receive(
+                {"Event": "change_contact", "ChangeType": "delete_user", "UserID": "lina"}).id
+            cr.commit()
+        self.addCleanup(self.delete_committed, "wecom_callback_event", event_id)
+        with closing(self.registry.cursor()) as other_worker:
+            other_worker.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", (LOCK_NAMESPACE, LOCK_KEYS["user"]))
+            self.assertTrue(other_worker.fetchone()[0])
+            self.assertIsNone(self.env["wecom.callback.event"].apply_pending())
+            other_worker.rollback()
+        with closing(self.registry.cursor()) as cr:
+            cr.execute("SELECT state, attempts, log_id FROM wecom_callback_event WHERE id = %s", (event_id,))
+            self.assertEqual(cr.fetchone(), ("pending", 0, None))
+        self.assertEqual(self.emulator.calls(), 0)
+
+    def delete_committed(self, table, record_id):
+        with closing(self.registry.cursor()) as cr:
+            cr.execute('DELETE FROM "%s" WHERE id = %%s' % table, (record_id,))
+            cr.commit()
 
     def test_log_shows_running_while_the_sync_runs(self):
         seen = []

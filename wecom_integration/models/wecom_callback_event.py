@@ -1,0 +1,128 @@
+"""Contact changes WeCom posted to Odoo (change_contact callbacks), kept until applied.
+
+The controller stores each event as it arrives and answers WeCom at once; the events are applied
+right after (a thread of their own) and by a cron every minute, oldest first, so a burst of
+changes, a crash or a busy sync only delays them. An event WeCom delivers twice (it retries when
+the answer is slow) is stored once.
+"""
+import hashlib
+import json
+import logging
+import threading
+from datetime import datetime
+
+import odoo
+from odoo import api, fields, models
+
+from .own_cursor import own_env, visible_record
+
+_logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5  # then the event is "failed"; the next full sync repairs the mirror anyway
+CHANGE_TYPES = [("create_user", "Member created"), ("update_user", "Member updated"),
+                ("delete_user", "Member deleted"), ("create_party", "Department created"),
+                ("update_party", "Department updated"), ("delete_party", "Department deleted"),
+                ("update_tag", "Tag updated"), ("other", "Other")]
+
+
+class WecomCallbackEvent(models.Model):
+    _name = "wecom.callback.event"
+    _description = "WeCom contact change"
+    _order = "id desc"
+
+    change_type = fields.Selection(CHANGE_TYPES, required=True, readonly=True, index=True)
+    record_ref = fields.Char("WeCom id", readonly=True, help="UserID, department id or tag id of the change.")
+    new_userid = fields.Char("New UserID", readonly=True)
+    event_time = fields.Datetime("Changed at", readonly=True, help="When WeCom says the change happened.")
+    payload = fields.Text(readonly=True, help="The decrypted event, as WeCom sent it.")
+    dedupe_key = fields.Char(required=True, readonly=True)
+    state = fields.Selection([("pending", "Pending"), ("done", "Applied"), ("failed", "Failed"),
+                              ("ignored", "Ignored")], default="pending", required=True, readonly=True, index=True)
+    attempts = fields.Integer(readonly=True)
+    error_message = fields.Text(readonly=True)
+    log_id = fields.Many2one("wecom.sync.log", "Sync log", readonly=True, ondelete="set null")
+
+    _sql_constraints = [("dedupe_key_uniq", "unique(dedupe_key)", "This WeCom event was already received.")]
+
+    def name_get(self):
+        labels = dict(CHANGE_TYPES)
+        return [(event.id, "%s %s" % (labels.get(event.change_type, event.change_type), event.record_ref or ""))
+                for event in self]
+
+    # ------------------------------------------------------------------ receiving
+    @api.model
+    def receive(self, event):
+        """Store a decrypted change_contact event (a dict of its XML fields); returns the record,
+        or an empty recordset when the same event was already received."""
+        raw = json.dumps(event, sort_keys=True, ensure_ascii=False)
+        key = hashlib.sha1(raw.encode("utf-8")).hexdigest()
+        change = event.get("ChangeType") or ""
+        known = change in dict(CHANGE_TYPES) and event.get("Event") == "change_contact"
+        ref = event.get("UserID") or event.get("Id") or event.get("TagId") or ""
+        created = event.get("CreateTime") or ""
+        # ON CONFLICT: WeCom retries a slow answer, and the retry may race with the first delivery
+        self.env.cr.execute("""
+            INSERT INTO wecom_callback_event (change_type, record_ref, new_userid, event_time, payload, dedupe_key,
+                                              state, attempts, create_uid, create_date, write_uid, write_date)
+            VALUES (%s, %s, %s, %s, %s, %s, %s, 0, %s, now() at time zone 'UTC', %s, now() at time zone 'UTC')
+            ON CONFLICT (dedupe_key) DO NOTHING RETURNING id""", (
+            change if known else "other", ref, event.get("NewUserID") or None,
+            fields.Datetime.to_string(datetime.utcfromtimestamp(int(created))) if created.isdigit() else None,
+            raw, key, "pending" if known else "ignored", self.env.uid, self.env.uid))
+        row = self.env.cr.fetchone()
+        return self.browse(row[0] if row else [])
+
+    # ------------------------------------------------------------------ applying
+    @api.model
+    def _cron_apply_pending(self):
+        self.apply_pending()
+
+    @api.model
+    def apply_pending(self, limit=500):
+        """Apply the pending events, oldest first, in one sync run; returns its log (or None when
+        there was nothing to do or a sync holds the directory: the events wait for the next try).
+
+        The run has a READ COMMITTED transaction of its own, committed at the end: the events must
+        point at the run's log, which is committed (in its own cursor) after the run started."""
+        with own_env(self.env, serialized=False) as env:
+            env.cr.execute("SELECT id FROM wecom_callback_event WHERE state = 'pending' ORDER BY id "
+                           "LIMIT %s FOR UPDATE SKIP LOCKED", (limit,))
+            events = env[self._name].browse([row[0] for row in env.cr.fetchall()])
+            log = env["wecom.sync.service"].apply_events(events) if events else None
+            log_id = log.id if log else None
+        self.invalidate_cache()
+        return visible_record(self.env, "wecom.sync.log", log_id) if log_id else None
+
+    def _mark(self, log, error=None):
+        """Record the outcome of a run on its events: applied, or retried until MAX_ATTEMPTS."""
+        for event in self:
+            values = {"attempts": event.attempts + 1, "log_id": log.id if log else False}
+            if error is None:
+                values.update(state="done", error_message=False)
+            else:
+                values.update(error_message=error,
+                              state="failed" if event.attempts + 1 >= MAX_ATTEMPTS else "pending")
+            event.write(values)
+
+    @api.model
+    def apply_soon(self):
+        """Apply the pending events in a thread and transaction of their own, once the caller's
+        transaction (which stored them) has committed."""
+        if self.pool.in_test_mode():
+            self.apply_pending()  # HttpCase: one shared test cursor, so run inline
+            return
+        dbname, uid = self.env.cr.dbname, self.env.uid
+
+        def work():
+            with api.Environment.manage(), odoo.registry(dbname).cursor() as cr:
+                try:
+                    api.Environment(cr, uid, {})[self._name].apply_pending()
+                except Exception:  # the events stay pending: the cron tries again
+                    _logger.exception("Applying WeCom contact changes failed")
+
+        self.env.cr.after("commit", lambda: threading.Thread(target=work, name="wecom-events", daemon=True).start())
+
+    def action_retry(self):
+        self.filtered(lambda e: e.state == "failed").write({"state": "pending", "attempts": 0})
+        self.apply_soon()  # once this transaction, which locks the events, has committed
+        return True

@@ -1,0 +1,89 @@
+"""Apply WeCom contact-change events (callbacks) to the mirror: incremental sync.
+
+Since 2022 the events of a contact-sync callback carry ids only (UserID, Department, Id,
+ParentId), so every change is re-read from WeCom: the member with user/get, the department tree
+with one department/list, the tags with tag/list and tag/get. The writers then apply it as a
+full sync would, without archiving what the events do not mention.
+"""
+from collections import OrderedDict
+
+from odoo import _
+
+from ..wecom.directory import fetch_departments, fetch_tags
+from ..wecom.errors import WecomError
+from .outcome import SyncOutcome
+from .writers import DepartmentWriter, TagWriter, UserWriter
+
+MEMBER_CHANGES = ("create_user", "update_user", "delete_user")
+DEPARTMENT_CHANGES = ("create_party", "update_party", "delete_party")
+NOT_FOUND = 60111  # UserID不存在: deleted since the event was sent
+NO_PRIVILEGE = 60011  # outside the app's visible range
+
+
+def changes_only(outcome):
+    """Keep what was written, not the records merely checked (a member event re-reads the
+    department tree, but the run's totals should be about the members it concerned)."""
+    outcome.total = outcome.created + outcome.updated + outcome.archived + outcome.failed
+    outcome.unchanged = 0
+    return outcome
+
+
+def member_actions(events):
+    """[(old userid, new userid)] renames and {lower(userid): (userid, "upsert"|"delete")}, the last
+    event of each member winning."""
+    renames, actions = [], OrderedDict()
+    for event in events:
+        userid, new = event.get("UserID") or "", event.get("NewUserID") or ""
+        if not userid:
+            continue
+        if event["ChangeType"] == "update_user" and new and new.lower() != userid.lower():
+            renames.append((userid, new))
+            actions.pop(userid.lower(), None)
+            userid = new
+        actions[userid.lower()] = (userid, "delete" if event["ChangeType"] == "delete_user" else "upsert")
+    return renames, actions
+
+
+def apply_events(env, events, app, contact, threshold):
+    """Apply ``events`` (decrypted change_contact dicts, oldest first); returns a SyncOutcome."""
+    outcome = SyncOutcome()
+    kinds = set(event.get("ChangeType") for event in events)
+    members = [event for event in events if event.get("ChangeType") in MEMBER_CHANGES]
+    if members or kinds & set(DEPARTMENT_CHANGES):
+        # the tree is one call, and members may only be written once their departments exist
+        departments = fetch_departments(app, contact)
+        written = DepartmentWriter(env, threshold).apply(departments)
+        outcome.merge(written if kinds & set(DEPARTMENT_CHANGES) else changes_only(written))
+        if members:
+            outcome.merge(apply_member_events(env, app, departments, members, threshold))
+    if "update_tag" in kinds:
+        outcome.merge(TagWriter(env, threshold).apply(fetch_tags(app)))
+    return outcome
+
+
+def apply_member_events(env, app, departments, events, threshold):
+    renames, actions = member_actions(events)
+    writer = UserWriter(env, threshold)
+    for old, new in renames:
+        writer.rename(old, new)
+    fetched, deleted, outcome = {}, [], SyncOutcome()
+    for key, (userid, action) in actions.items():
+        if action == "delete":
+            deleted.append(key)
+            continue
+        try:
+            fetched[key] = app.user_get(userid)
+        except WecomError as error:
+            if error.errcode == NOT_FOUND:
+                deleted.append(key)
+            elif error.errcode == NO_PRIVILEGE:
+                outcome.total += 1
+                outcome.error("user", userid, _("WeCom does not let the app read this member (outside its visible "
+                                                "range): widen the app's visible range."))
+            else:
+                raise  # the run fails and the events are tried again
+    if fetched:
+        outcome.merge(writer.apply(fetched, departments, complete=False))
+    if deleted:
+        outcome.merge(writer.archive_keys(deleted))
+    return outcome
