@@ -47,8 +47,9 @@ def build(args):
         limits = limits.scaled(args.rate_limit_scale)
     if args.concurrency is not None:
         limits.concurrency = args.concurrency
+    # Contact callbacks from a worker thread, as WeCom does: an admin change answers at once.
     emu = Emulator(directory=args.directory, token_ttl=args.token_ttl, rate_limits=limits,
-                   honour_fetch_child=args.fetch_child)
+                   honour_fetch_child=args.fetch_child, callback_mode="background")
     for app in emu.corp.apps.values():
         app.trusted_ips = list(args.trusted_ip)
     emu.contact_sync.trusted_ips = list(args.trusted_ip)

@@ -10,6 +10,7 @@ from werkzeug.exceptions import NotFound, MethodNotAllowed
 from werkzeug.routing import Map, Rule
 
 from .directory import DirectoryError
+from .errors import ApiError, build_errmsg
 from .faults import KINDS
 from .ratelimit import RateLimits
 
@@ -23,6 +24,8 @@ ROUTES = Map([
     R("/corp", endpoint="corp", methods=["GET"]),
     R("/apps/<int:agent_id>", endpoint="app", methods=["GET", "POST"]),
     R("/contact_sync", endpoint="contact_sync", methods=["GET", "POST"]),
+    R("/contact_sync/callback", endpoint="contact_callback", methods=["GET", "POST", "DELETE"]),
+    R("/callbacks", endpoint="callbacks", methods=["GET"]),
     R("/directory", endpoint="directory", methods=["GET"]),
     R("/directory/users", endpoint="users", methods=["GET", "POST"]),
     R("/directory/users/<userid>", endpoint="user", methods=["GET", "POST", "DELETE"]),
@@ -127,6 +130,48 @@ class Admin(object):
             if "enabled" in data:
                 sync.enabled = bool(data["enabled"])
         return sync.describe()
+
+    def do_contact_callback(self, request):
+        """The contact-sync callback (§8.1): POST verifies the URL, then sets it, like the admin
+        console's "设置接收事件服务器"; 40057 when the receiver fails the check."""
+        if request.method == "DELETE":
+            self.emu.clear_contact_callback()
+            return {"callback": None}
+        if request.method == "POST":
+            data = self._obj(request)
+            missing = [k for k in ("url", "token", "encoding_aes_key") if not data.get(k)]
+            if missing:
+                raise BadRequest("missing %s" % ", ".join(missing))
+            for flag in ("legacy_full_fields", "verify"):
+                if not isinstance(data.get(flag, False), bool):
+                    raise BadRequest("%s must be true or false" % flag)
+            try:
+                config = self.emu.set_contact_callback(
+                    data["url"], data["token"], data["encoding_aes_key"],
+                    legacy_full_fields=data.get("legacy_full_fields", False),
+                    mode=data.get("mode"), verify=data.get("verify", True))
+            except ValueError as exc:
+                raise BadRequest(str(exc))
+            except ApiError as exc:
+                errmsg = build_errmsg(exc.errcode, request.remote_addr, exc.detail)
+                return {"errcode": exc.errcode, "errmsg": errmsg, "error": errmsg}, 400
+            return {"errcode": 0, "errmsg": "ok", "callback": config}
+        return {"callback": self.emu.contact_callback}
+
+    def do_callbacks(self, request):
+        """Delivery records, oldest first; ?flush=SECONDS first waits for background ones."""
+        flushed = None
+        if request.args.get("flush"):
+            try:
+                wait = float(request.args["flush"])
+            except ValueError:
+                raise BadRequest("flush must be a number of seconds")
+            flushed = self.emu.flush_callbacks(wait)   # releases the emulator lock meanwhile
+        out = {"callback": self.emu.contact_callback,
+               "deliveries": self.emu.callback_deliveries()}
+        if flushed is not None:
+            out["flushed"] = flushed
+        return out
 
     # ------------------------------------------------------------------ directory
     def do_directory(self, request):

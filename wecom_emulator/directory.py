@@ -57,6 +57,10 @@ class Directory(object):
     def __init__(self, departments=(), users=(), tags=(), corp_name=None, lock=None):
         self.lock = lock or threading.RLock()
         self.listeners = []  # callables(event dict) told about each change (change_contact shape)
+        # callables(event, before, after): the same events plus the changed user, department or
+        # tag as it was before and is after (None when it did not exist), so that callbacks can
+        # say what changed (contact callbacks.py). Called under self.lock, objects not copied.
+        self.observers = []
         self.corp_name = corp_name
         self._load(departments, users, tags)
 
@@ -123,11 +127,13 @@ class Directory(object):
                     leaders.append(user["userid"])
             dept["department_leader"] = leaders
 
-    def _changed(self, event):
+    def _changed(self, event, before=None, after=None):
         self.version += 1
         self.dirty = True
         for listener in list(self.listeners):
             listener(dict(event))
+        for observer in list(self.observers):
+            observer(dict(event), before, after)
 
     # ------------------------------------------------------------------ reads
     def get_department(self, dept_id):
@@ -292,7 +298,7 @@ class Directory(object):
             for dept_id in full["department"]:
                 self._members[dept_id][key] = None
             self._refresh_leaders(full["department"])
-            self._changed({"ChangeType": "create_user", "UserID": full["userid"]})
+            self._changed({"ChangeType": "create_user", "UserID": full["userid"]}, after=full)
             return dict(full)
 
     def update_user(self, userid, changes):
@@ -346,7 +352,7 @@ class Directory(object):
             event = {"ChangeType": "update_user", "UserID": old_userid}
             if merged["userid"] != old_userid:
                 event["NewUserID"] = merged["userid"]
-            self._changed(event)
+            self._changed(event, before=user, after=merged)   # `user` is replaced, not mutated
             return dict(merged)
 
     def _rename_references(self, old, new):
@@ -373,7 +379,7 @@ class Directory(object):
             for tag in self.tags.values():
                 tag["users"] = [x for x in tag["users"] if x.lower() != key]
             self._refresh_leaders(user["department"])
-            self._changed({"ChangeType": "delete_user", "UserID": user["userid"]})
+            self._changed({"ChangeType": "delete_user", "UserID": user["userid"]}, before=user)
             return dict(user)
 
     # ------------------------------------------------------------------ departments
@@ -415,7 +421,7 @@ class Directory(object):
             self._children[parentid].append(dept_id)
             self._sort_children(self._children[parentid])
             self._changed({"ChangeType": "create_party", "Id": dept_id, "Name": dept["name"],
-                           "ParentId": parentid, "Order": order})
+                           "ParentId": parentid, "Order": order}, after=dept)
             return dict(dept)
 
     def update_department(self, dept_id, changes):
@@ -427,6 +433,7 @@ class Directory(object):
             if not isinstance(changes, dict):
                 raise DirectoryError("changes must be an object")
             event = {"ChangeType": "update_party", "Id": dept_id}
+            before = dict(dept)   # dept is changed in place below
             if "name" in changes:
                 self._check_dept_name(changes["name"])
             if "parentid" in changes:
@@ -472,7 +479,7 @@ class Directory(object):
                     idx = user["department"].index(dept_id)
                     user["is_leader_in_dept"][idx] = 1 if key in wanted else 0
                 self._refresh_leaders([dept_id])
-            self._changed(event)
+            self._changed(event, before=before, after=dept)
             return dict(dept)
 
     def remove_department(self, dept_id):
@@ -495,7 +502,7 @@ class Directory(object):
             for tag in self.tags.values():
                 if dept_id in tag["parties"]:
                     tag["parties"].remove(dept_id)
-            self._changed({"ChangeType": "delete_party", "Id": dept_id})
+            self._changed({"ChangeType": "delete_party", "Id": dept_id}, before=dept)
             return dict(dept)
 
     # ------------------------------------------------------------------ tags
@@ -526,7 +533,7 @@ class Directory(object):
             users, parties = self._check_tag_members(data.get("users"), data.get("parties"))
             tag = {"tagid": tagid, "tagname": name, "users": users, "parties": parties}
             self.tags[tagid] = tag
-            self._changed({"ChangeType": "create_tag", "TagId": tagid})
+            self._changed({"ChangeType": "create_tag", "TagId": tagid}, after=tag)
             return dict(tag)
 
     def update_tag(self, tagid, changes):
@@ -534,6 +541,7 @@ class Directory(object):
             tag = self.get_tag(tagid)
             if tag is None:
                 raise NotFound("tag %s does not exist" % tagid)
+            before = dict(tag, users=list(tag["users"]), parties=list(tag["parties"]))
             users, parties = self._check_tag_members(
                 changes.get("users", tag["users"]), changes.get("parties", tag["parties"]))
             if "tagname" in changes:
@@ -542,7 +550,8 @@ class Directory(object):
                     raise DirectoryError("tagname must be 1-32 chars")
                 tag["tagname"] = name
             tag["users"], tag["parties"] = users, parties
-            self._changed({"ChangeType": "update_tag", "TagId": tag["tagid"]})
+            self._changed({"ChangeType": "update_tag", "TagId": tag["tagid"]},
+                          before=before, after=tag)
             return dict(tag)
 
     def remove_tag(self, tagid):
@@ -551,7 +560,7 @@ class Directory(object):
             if tag is None:
                 raise NotFound("tag %s does not exist" % tagid)
             del self.tags[tag["tagid"]]
-            self._changed({"ChangeType": "delete_tag", "TagId": tag["tagid"]})
+            self._changed({"ChangeType": "delete_tag", "TagId": tag["tagid"]}, before=tag)
             return dict(tag)
 
 

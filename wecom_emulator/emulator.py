@@ -11,6 +11,7 @@ import time
 from . import defaults, demo_data
 from .admin import Admin
 from .api import Api
+from .callbacks import TIMEOUT as CALLBACK_TIMEOUT, ContactCallbacks
 from .corp import App, default_corp
 from .directory import build as build_directory
 from .faults import Fault, Faults
@@ -22,7 +23,7 @@ from .wsgi import WsgiApp
 class Emulator(object):
     def __init__(self, directory="demo", token_ttl=defaults.TOKEN_TTL, rate_limits=None,
                  clock=time.time, honour_fetch_child=False, recall_errcode=40058,
-                 expired_token_errcode=42001):
+                 expired_token_errcode=42001, callback_mode="sync"):
         self.lock = threading.RLock()   # one lock for all state: handlers run one at a time
         self.clock = clock
         self.directory_spec = directory
@@ -36,6 +37,11 @@ class Emulator(object):
         self.faults = Faults()
         self.message_center = MessageCenter(self.limiter, self._now, recall_errcode)
         self._calls = collections.Counter()
+        # Contact-change callbacks; "sync" delivers inside the change (tests), "background"
+        # from a worker thread (the standalone server).
+        self.callback_mode = callback_mode
+        self.contact_callbacks = ContactCallbacks(self.directory, lambda: self.corp.corp_id,
+                                                  self._now, self.lock)
         self.api = Api(self)
         self.admin = Admin(self)
         self.wsgi_app = WsgiApp(self)
@@ -90,8 +96,10 @@ class Emulator(object):
 
     # ------------------------------------------------------------------ test hooks
     def reset(self):
-        """Initial directory, no tokens, no faults, no messages, counters zeroed."""
+        """Initial directory, no tokens, no faults, no messages, counters zeroed, and no contact
+        callback (cleared like every other setting; its delivery records are forgotten)."""
         with self.lock:
+            self.contact_callbacks.reset()   # first: rebuilding the directory sends no events
             if self.directory.dirty:
                 self.directory.replace_with(build_directory(self.directory_spec))
             self.corp = default_corp(self.token_ttl, demo_data.REGION_APP_RANGE)
@@ -131,6 +139,37 @@ class Emulator(object):
             now = self.clock()
             for token in self.corp.tokens.by_value.values():
                 token.expires_at = min(token.expires_at, now)
+
+    # ------------------------------------------------------------------ contact callbacks
+    def set_contact_callback(self, url, token, encoding_aes_key, legacy_full_fields=False,
+                             mode=None, verify=True, timeout=CALLBACK_TIMEOUT, retry_delay=0.0):
+        """Point the contact-sync callback (WECOM_API §8) at a receiver, replacing any previous
+        one. Verifies the URL first unless verify=False: ApiError(40057) when the receiver does
+        not echo the plaintext, and the previous callback then stays. ValueError on a bad URL,
+        token, EncodingAESKey or mode. legacy_full_fields: full event fields, as for callbacks
+        configured before 2022-08-15. mode: "sync" or "background" (default self.callback_mode).
+        Returns the config as a dict."""
+        return self.contact_callbacks.configure(
+            url, token, encoding_aes_key, legacy_full_fields=legacy_full_fields,
+            mode=mode or self.callback_mode, verify=verify, timeout=timeout,
+            retry_delay=retry_delay)
+
+    def clear_contact_callback(self):
+        """No more events; background events not yet sent are dropped."""
+        self.contact_callbacks.clear()
+
+    @property
+    def contact_callback(self):
+        """The current callback config as a dict, or None."""
+        return self.contact_callbacks.describe()
+
+    def callback_deliveries(self):
+        """Every event delivery (copies), oldest first; see callbacks.ContactCallbacks."""
+        return self.contact_callbacks.deliveries()
+
+    def flush_callbacks(self, timeout=10):
+        """Wait until background deliveries are done; False if some remain after timeout."""
+        return self.contact_callbacks.flush(timeout)
 
     # ------------------------------------------------------------------ messages
     @property

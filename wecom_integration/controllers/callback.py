@@ -40,7 +40,7 @@ class WecomCallbackController(http.Controller):
             _logger.warning("Refused a WeCom callback from %s: %s", request.httprequest.remote_addr, error)
             status = 403 if error.code in (VALIDATE_SIGNATURE_ERROR, VALIDATE_RECEIVEID_ERROR) else 400
             return _text("Refused: %s" % error, status)
-        stored = env["wecom.callback.event"].receive(event)
+        stored = env["wecom.callback.event"].receive(event, msg_signature)
         if stored and stored.state == "pending":
             env["wecom.callback.event"].apply_soon()
         return _text("success")

@@ -2,8 +2,8 @@
 
 The controller stores each event as it arrives and answers WeCom at once; the events are applied
 right after (a thread of their own) and by a cron every minute, oldest first, so a burst of
-changes, a crash or a busy sync only delays them. An event WeCom delivers twice (it retries when
-the answer is slow) is stored once.
+changes, a crash or a busy sync only delays them. A post WeCom repeats (it retries when the
+answer is slow) is stored once.
 """
 import hashlib
 import json
@@ -51,11 +51,16 @@ class WecomCallbackEvent(models.Model):
 
     # ------------------------------------------------------------------ receiving
     @api.model
-    def receive(self, event):
+    def receive(self, event, signature=""):
         """Store a decrypted change_contact event (a dict of its XML fields); returns the record,
-        or an empty recordset when the same event was already received."""
+        or an empty recordset when the same delivery was already received.
+
+        A delivery is the event and its ``signature`` (msg_signature, which covers the random
+        bytes of the encryption): WeCom repeating a post is received once, while two changes
+        that look alike (ids only, same second) stay two events. Applying one twice is harmless
+        (the member is read again); losing one is not."""
         raw = json.dumps(event, sort_keys=True, ensure_ascii=False)
-        key = hashlib.sha1(raw.encode("utf-8")).hexdigest()
+        key = hashlib.sha1(("%s|%s" % (signature, raw)).encode("utf-8")).hexdigest()
         change = event.get("ChangeType") or ""
         known = change in dict(CHANGE_TYPES) and event.get("Event") == "change_contact"
         ref = event.get("UserID") or event.get("Id") or event.get("TagId") or ""

@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 import odoo
 from odoo.tests.common import at_install, post_install
 from wechatpy.enterprise.crypto import WeChatCrypto
+from wecom_emulator.errors import ApiError
 
 from ..models.wecom_config import CALLBACK_PATH
 from ..sync.events import member_actions
@@ -48,9 +49,12 @@ class CallbackCase(EmulatorMixin, SharedCursorHttpCase):
         reply = ET.fromstring(crypto.encrypt_message(plain, NONCE, TIMESTAMP))
         return reply.findtext("Encrypt"), reply.findtext("MsgSignature")
 
-    def post(self, fields, corp_id=None, token=TOKEN, signature=None, raw=None):
+    def post(self, fields, corp_id=None, token=TOKEN, signature=None, raw=None, sealed=None):
+        """POST ``fields`` as a change_contact event; ``sealed``: (Encrypt, signature) of an earlier
+        post, to repeat it byte for byte as WeCom does when an answer is slow."""
         self.cr.commit()  # a savepoint of the shared test cursor: the request sees our writes
-        encrypt, good_signature = self.sealed(event_xml(self.emulator.corp_id, fields), corp_id, token)
+        encrypt, good_signature = sealed or self.sealed(event_xml(self.emulator.corp_id, fields), corp_id, token)
+        self.last_sealed = encrypt, good_signature
         body = raw if raw is not None else (
             "<xml><ToUserName><![CDATA[%s]]></ToUserName><Encrypt><![CDATA[%s]]></Encrypt>"
             "<AgentID><![CDATA[]]></AgentID></xml>" % (self.emulator.corp_id, encrypt))
@@ -100,15 +104,21 @@ class TestCallbackEndpoint(CallbackCase):
         self.assertEqual(self.event_count(), 0)
         self.assertTrue(self.member("lina").active)
 
-    def test_the_same_event_delivered_twice_is_applied_once(self):
+    def test_a_repeated_post_is_applied_once_and_alike_changes_twice(self):
+        change = {"ChangeType": "update_user", "UserID": "lina", "Department": "8"}  # ids only, since 2022
         self.directory.update_user("lina", {"position": "副店长"})
-        for _attempt in range(2):  # WeCom retries when the answer took over 5 seconds
-            response = self.post({"ChangeType": "update_user", "UserID": "lina", "Department": "8"})
+        for sealed in (None, "repeat"):  # WeCom repeats a post when the answer took over 5 seconds
+            response = self.post(change, sealed=self.last_sealed if sealed else None)
             self.assertEqual((response.status_code, response.text), (200, "success"))
         event = self.Event.search([])
         self.assertEqual(len(event), 1)
         self.assertEqual((event.change_type, event.record_ref, event.state), ("update_user", "lina", "done"))
-        self.assertEqual(self.env["wecom.sync.log"].search_count([("sync_type", "=", "event")]), 1)
+        # a second change in the same second looks the same, but is another delivery
+        self.directory.update_user("lina", {"position": "店长助理"})
+        self.post(change)
+        self.assertEqual(len(self.Event.search([])), 2)
+        self.assertEqual(self.member("lina").position, "店长助理")
+        self.assertEqual(self.env["wecom.sync.log"].search_count([("sync_type", "=", "event")]), 2)
 
     def test_unknown_events_are_kept_but_ignored(self):
         response = self.post({"ChangeType": "future_change", "UserID": "lina"})
@@ -199,3 +209,37 @@ class TestMemberActions(CallbackCase):
         ])
         self.assertEqual(renames, [("a", "A2")])
         self.assertEqual(list(actions.items()), [("a2", ("A2", "upsert")), ("b", ("B", "delete"))])
+
+
+class TestEmulatorDelivers(CallbackCase):
+    """End to end: the emulator plays WeCom, checks Odoo's URL and posts each change to it."""
+
+    def setUp(self):
+        super(TestEmulatorDelivers, self).setUp()
+        self.cr.commit()  # the request that checks the URL must see the callback settings
+        self.emulator.set_contact_callback(self.url, TOKEN, AES_KEY)
+
+    def delivered(self):
+        self.env.cache.invalidate()
+        records = self.emulator.callback_deliveries()
+        self.assertTrue(records and all(r["status"] == "delivered" for r in records), records)
+        return records
+
+    def test_changes_in_wecom_reach_odoo(self):
+        self.directory.add_department({"id": 30, "name": "成都春熙路店", "parentid": 1})
+        self.directory.add_user({"userid": "newbie", "name": "新人", "department": [30], "position": "店员"})
+        self.directory.update_user("lina", {"new_userid": "li.na", "position": "副店长"})
+        self.directory.remove_user("chenlei")
+        self.assertEqual([r["change_type"] for r in self.delivered()],
+                         ["create_party", "create_user", "update_user", "delete_user"])
+        self.assertEqual(self.member("newbie").department_ids.complete_name, "好邻居连锁超市 / 成都春熙路店")
+        self.assertEqual(self.member("li.na").position, "副店长")
+        self.assertFalse(self.member("lina"))
+        self.assertFalse(self.member("chenlei").active)
+        self.assertEqual(self.Event.search([]).mapped("state"), ["done"] * 4)
+
+    def test_a_wrong_token_fails_wecom_url_check(self):
+        with self.assertRaises(ApiError) as caught:
+            self.emulator.set_contact_callback(self.url, "not-the-token", AES_KEY)
+        self.assertEqual(caught.exception.errcode, 40057)
+        self.assertEqual(self.emulator.contact_callback["token"], TOKEN, "the working settings stay")
