@@ -1,20 +1,45 @@
 """Point the addon of database DB at a running WeCom emulator (used by `make run`).
 
-Usage: python configure_emulator.py ODOO_CFG DB EMULATOR_URL
+Usage: python configure_emulator.py ODOO_CFG DB EMULATOR_URL [ODOO_URL]
 Reads the corp id, the messaging app and the contact-sync secret from GET /_emulator/corp and
-stores them as the addon's settings, as an administrator would on the settings page. Only empty
-settings are filled: what an administrator changed is kept.
+stores them as the addon's settings, as an administrator would on the settings page, with a
+random callback Token and EncodingAESKey. Only empty settings are filled: what an administrator
+changed is kept. With ODOO_URL (Odoo running), it then sets Odoo's callback URL in the emulator,
+as an administrator would in WeCom's admin console: changes made in the emulator reach Odoo.
 """
 import json
+import secrets
+import string
 import sys
-from urllib.request import urlopen
+from urllib.request import Request, urlopen
 
 import odoo
 
 MESSAGING_AGENT_ID = 1000002  # the emulator's default self-built app
 
 
-def main(cfg, db, emulator_url):
+def random_text(length):
+    return "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(length))
+
+
+def register_callback(cfg, db, emulator_url, odoo_url):
+    odoo.tools.config.parse_config(["-c", cfg])
+    with odoo.api.Environment.manage():
+        with odoo.registry(db).cursor() as cr:
+            settings = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})["wecom.config"].get_settings()
+    if not (settings["callback_token"] and settings["callback_aes_key"]):
+        return
+    body = json.dumps({"url": odoo_url + "/wecom/callback/contact", "token": settings["callback_token"],
+                       "encoding_aes_key": settings["callback_aes_key"]}).encode("utf-8")
+    request = Request(emulator_url + "/_emulator/contact_sync/callback", data=body,
+                      headers={"Content-Type": "application/json"})
+    answer = json.load(urlopen(request, timeout=30))
+    print("the emulator posts contact changes to %s" % answer["callback"]["url"])
+
+
+def main(cfg, db, emulator_url, odoo_url=None):
+    if odoo_url:
+        return register_callback(cfg, db, emulator_url, odoo_url)
     corp = json.load(urlopen(emulator_url + "/_emulator/corp", timeout=10))
     app = next(a for a in corp["apps"] if a["agentid"] == MESSAGING_AGENT_ID)
     odoo.tools.config.parse_config(["-c", cfg])
@@ -24,7 +49,8 @@ def main(cfg, db, emulator_url):
             config = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})["wecom.config"]
             for name, value in [("corp_id", corp["corpid"]), ("agent_id", str(app["agentid"])),
                                 ("secret", app["secret"]), ("contact_secret", corp["contact_sync"]["secret"]),
-                                ("base_url", emulator_url + "/cgi-bin"), ("timeout", "10")]:
+                                ("base_url", emulator_url + "/cgi-bin"), ("timeout", "10"),
+                                ("callback_token", random_text(32)), ("callback_aes_key", random_text(43))]:
                 if not config.get_stored(name):
                     config.set_stored(name, value)
                     filled.append(name)
@@ -33,4 +59,4 @@ def main(cfg, db, emulator_url):
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:4])
+    main(*sys.argv[1:5])

@@ -50,6 +50,11 @@ fi
 "$PY" -c 'import odoo.cli; odoo.cli.main()' -c "$CFG" -d "$ODOO_DB" --logfile "$ODOO_LOG" ${ODOO_EXTRA_ARGS:-} &
 pids+=($!)
 wait_http "http://127.0.0.1:$ODOO_PORT/web/login" 60 || { tail -n 30 "$ODOO_LOG" >&2; die "Odoo did not start"; }
+if ! real_corp; then
+    # as an administrator would in WeCom's console: the emulator posts contact changes to Odoo
+    "$PY" "$ROOT/scripts/configure_emulator.py" "$CFG" "$ODOO_DB" "http://127.0.0.1:$EMULATOR_PORT" \
+        "http://127.0.0.1:$ODOO_PORT" || log "the emulator could not reach Odoo's callback URL (see $ODOO_LOG)"
+fi
 
 cat <<MSG
 
