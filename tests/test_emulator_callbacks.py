@@ -28,35 +28,11 @@ from wecom_emulator.errors import ApiError  # noqa: E402
 from wecom_emulator.msgcrypt import MsgCrypt, MsgCryptError, signature  # noqa: E402
 from wecom_emulator.testing import FakeClock, RawCaller, emulator_server, install  # noqa: E402
 
+import wxbiz_vectors as vectors  # noqa: E402
+
 TOKEN = "cbToken2024"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 HEADER = ["ToUserName", "FromUserName", "CreateTime", "MsgType", "Event", "ChangeType"]
-
-# §8.4 vector set 1 (wechatpy tests/test_crypto.py)
-V_TOKEN, V_KEY, V_CORP = "123456", "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR", "wx49f0ab532d5d035a"
-V_ECHOSTR = ("4ByGGj+sVCYcvGeQYhaKIk1o0pQRNbRjxybjTGblXrBaXlTXeOo1+bXFXDQQb1o6co6Yh9Bv41n7hOchL"
-             "F6p+Q==")
-V_POST_ENCRYPT = (
-    "RgqEoJj5A4EMYlLvWO1F86ioRjZfaex/gePD0gOXTxpsq5Yj4GNglrBb8I2BAJVODGajiFnXBu7mCPatfjsu6IHC"
-    "rsTyeDXzF6Bv283dGymzxh6ydJRvZsryDyZbLTE7rhnus50qGPMfp2wASFlzEgMW9z1ef/RD8XzaFYgm7iTdaXpX"
-    "aG4+BiYyolBug/gYNx410cvkKR2/nPwBiT+P4hIiOAQqGp/TywZBtDh1yCF2KOd0gpiMZ5jSw3e29mTvmUHzkVQi"
-    "MS6td7vXUaWOMZnYZlF3So2SjHnwh4jYFxdgpkHHqIrH/54SNdshoQgWYEvccTKe7FS709/5t6NMxuGhcUGAPOQi"
-    "pvWTT4dShyqio7mlsl5noTrb++x6En749zCpQVhDpbV6GDnTbcX2e8K9QaNWHp91eBdCRxthuL0=")
-V_REPLY_XML = """<xml>
-<MsgType><![CDATA[text]]></MsgType>
-<Content><![CDATA[test]]></Content>
-<FromUserName><![CDATA[wx49f0ab532d5d035a]]></FromUserName>
-<ToUserName><![CDATA[messense]]></ToUserName>
-<AgentID>1</AgentID>
-<CreateTime>1411525903</CreateTime>
-</xml>"""
-V_REPLY_ENCRYPT = (
-    "9s4gMv99m88kKTh/H8IdkOiMg6bisoy3ypwy9H4hvSPe9nsGaqyw5hhSjdYbcrKk+j3nba4HMOTzHrluLBYqxgNcBq"
-    "GsL8GqxlhZgURnAtObvesEl5nZ+uBE8bviY0LWke8Zy9V/QYKxNV2FqllNXcfmstttyIkMKCCmVbCFM2JTF5wY0nFh"
-    "HZSjPUL2Q1qvSUCUld+/WIXrx0oyKQmpB6o8NRrrNrsDf03oxI1p9FxUgMnwKKZeOA/uu+2IEvEBtb7muXsVbwbgX0"
-    "5UPPJvFurDXafG0RQyPR+mf1nDnAtQmmNOuiR5MIkdQ39xn1vWwi1O5oazPoQJz0nTYjxxEE8kv3kFxtAGVRe3ypD3"
-    "WeK2XeFYFMNMpatF9XiKzHo3")
-
 
 # ---------------------------------------------------------------------------- a receiver
 
@@ -158,13 +134,13 @@ def fields(event):
 
 
 def test_vector_1_url_verification_and_post():
-    crypt = MsgCrypt(V_TOKEN, V_KEY, V_CORP)
-    assert crypt.sign("1411443780", "437374425", V_ECHOSTR) == \
+    crypt = MsgCrypt(vectors.TOKEN, vectors.AES_KEY, vectors.CORP_ID)
+    assert crypt.sign("1411443780", "437374425", vectors.URL_ECHOSTR) == \
         "dd6b9c95b495b3f7e2901bfbc76c664930ffdb96"
-    assert crypt.decrypt(V_ECHOSTR) == "5927782489442352469"
-    assert signature(V_TOKEN, "1411525903", "461056294", V_POST_ENCRYPT) == \
+    assert crypt.decrypt(vectors.URL_ECHOSTR) == "5927782489442352469"
+    assert signature(vectors.TOKEN, "1411525903", "461056294", vectors.POST_ENCRYPT) == \
         "74d92dfeb87ba7c714f89d98870ae5eb62dff26d"
-    plain = crypt.decrypt(V_POST_ENCRYPT)
+    plain = crypt.decrypt(vectors.POST_ENCRYPT)
     assert "<Content><![CDATA[test]]></Content>" in plain and "messense" in plain
 
 
@@ -178,9 +154,9 @@ def test_vector_2_official_sample():
 
 
 def test_encrypt_vector_is_byte_exact():
-    crypt = MsgCrypt(V_TOKEN, V_KEY, V_CORP)
-    encrypted = crypt.encrypt(V_REPLY_XML, random16="1234567890123456")
-    assert encrypted == V_REPLY_ENCRYPT
+    crypt = MsgCrypt(vectors.TOKEN, vectors.AES_KEY, vectors.CORP_ID)
+    encrypted = crypt.encrypt(vectors.REPLY_XML, random16="1234567890123456")
+    assert encrypted == vectors.REPLY_ENCRYPT
     assert crypt.sign("1411525903", "461056294", encrypted) == \
         "407518b7649e86ef23978113f92d27afa9296533"
 
