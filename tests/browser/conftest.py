@@ -68,9 +68,14 @@ def screenshot(page):
     return take
 
 
-def emulator_stats():
-    with urllib.request.urlopen(EMULATOR_URL + "/_emulator/stats", timeout=10) as response:
+def emulator_get(path):
+    """GET the emulator's admin API (/_emulator/PATH) and return its JSON answer."""
+    with urllib.request.urlopen(EMULATOR_URL + "/_emulator/" + path.lstrip("/"), timeout=30) as response:
         return json.load(response)
+
+
+def emulator_stats():
+    return emulator_get("stats")
 
 
 def emulator_post(path, payload):

@@ -1,8 +1,9 @@
 """Smoke test of the directory sync as an administrator uses it, against `make run`'s stack.
 
 Through the menus and buttons only: a full sync from WeCom > Configuration > Settings, the
-mirrored departments and members under WeCom > Directory, a member sync from WeCom >
-Synchronization after a change made in the emulator, and the sync logs (list and graph).
+mirrored departments and members under WeCom > Directory, a change made in the emulator reaching
+Odoo through the contact-change callback (WeCom > Synchronization > Contact Changes), a member
+sync that then finds nothing to do, and the sync logs (list and graph).
 Started by tests/browser/run.sh; screenshots in .local/screenshots/.
 
 The emulator is a fresh process on every run of the layer (its demo directory is reset), but the
@@ -16,7 +17,7 @@ import re
 
 from playwright.sync_api import expect
 
-from conftest import emulator_post, field, list_row, log_in, open_menu, open_wecom_settings, wait_idle
+from conftest import emulator_get, emulator_post, field, list_row, log_in, open_menu, open_wecom_settings, wait_idle
 
 # the emulator's demo corp (wecom_emulator/demo_data.py): 20 departments, 53 members, 3 tags
 DEMO_DEPARTMENTS, DEMO_MEMBERS, DEMO_TAGS = 20, 53, 3
@@ -145,22 +146,36 @@ def test_3_member_search_and_form(page, screenshot):
     screenshot("member-form")
 
 
-def test_4_member_sync_picks_up_a_change_made_in_wecom(page, screenshot):
+def test_4_a_change_made_in_wecom_reaches_odoo_by_callback(page, screenshot):
+    """`make run` gave the emulator Odoo's callback URL: the change arrives without any sync."""
     changed = emulator_post("directory/users/%s" % CEO_USERID, {"position": NEW_POSITION})
     assert changed["user"]["position"] == NEW_POSITION, changed
+    deliveries = emulator_get("callbacks?flush=10")["deliveries"]
+    assert deliveries and deliveries[-1]["status"] == "delivered", deliveries[-1:]
 
     log_in(page)
-    open_menu(page, "Synchronization", "wecom_integration.wecom_sync_users_menu")
-    form = sync_log_form(page, "Members")
-    assert count(form, "total_count") == DEMO_MEMBERS
-    assert count(form, "updated_count") >= 1
-    assert count(form, "failed_count") == 0
-    screenshot("sync-members-log")
+    for _attempt in range(20):  # Odoo applies the event right after answering WeCom: reopen until it has
+        open_menu(page, "Synchronization", "wecom_integration.wecom_callback_event_menu")
+        expect_breadcrumb(page, "Contact Changes")
+        event = list_row(page.locator(".o_list_view"), CEO_USERID).first
+        expect(event).to_contain_text("Member updated")
+        if "Applied" in event.inner_text():
+            break
+        page.wait_for_timeout(500)
+    expect(event).to_contain_text("Applied")
+    screenshot("contact-changes")
 
     open_members(page)
     form = search_and_open_ceo(page)
     expect(field(form, "position")).to_have_text(NEW_POSITION)
     screenshot("member-form-updated")
+
+    # a member sync afterwards finds nothing left to do
+    open_menu(page, "Synchronization", "wecom_integration.wecom_sync_users_menu")
+    form = sync_log_form(page, "Members")
+    assert count(form, "total_count") == DEMO_MEMBERS
+    assert count(form, "unchanged_count") == DEMO_MEMBERS
+    screenshot("sync-members-log")
 
 
 def test_5_sync_logs_list_and_graph(page, screenshot):

@@ -9,8 +9,7 @@ from collections import OrderedDict
 
 from odoo import _
 
-from ..wecom.directory import fetch_departments, fetch_tags
-from ..wecom.errors import WecomError
+from ..wecom.directory import fetch_departments, fetch_members, fetch_tags
 from .outcome import SyncOutcome
 from .writers import DepartmentWriter, TagWriter, UserWriter
 
@@ -66,22 +65,20 @@ def apply_member_events(env, app, departments, events, threshold):
     writer = UserWriter(env, threshold)
     for old, new in renames:
         writer.rename(old, new)
-    fetched, deleted, outcome = {}, [], SyncOutcome()
-    for key, (userid, action) in actions.items():
-        if action == "delete":
+    fetched, outcome = {}, SyncOutcome()
+    upserts = [(key, userid) for key, (userid, action) in actions.items() if action == "upsert"]
+    deleted = [key for key, (_userid, action) in actions.items() if action == "delete"]
+    for (key, userid), (member, error) in zip(upserts, fetch_members(app, [u for _k, u in upserts])):
+        if error is None:
+            fetched[key] = member
+        elif error.errcode == NOT_FOUND:
             deleted.append(key)
-            continue
-        try:
-            fetched[key] = app.user_get(userid)
-        except WecomError as error:
-            if error.errcode == NOT_FOUND:
-                deleted.append(key)
-            elif error.errcode == NO_PRIVILEGE:
-                outcome.total += 1
-                outcome.error("user", userid, _("WeCom does not let the app read this member (outside its visible "
-                                                "range): widen the app's visible range."))
-            else:
-                raise  # the run fails and the events are tried again
+        elif error.errcode == NO_PRIVILEGE:
+            outcome.total += 1
+            outcome.error("user", userid, _("WeCom does not let the app read this member (outside its visible "
+                                            "range): widen the app's visible range."))
+        else:
+            raise error  # the run fails and the events are tried again
     if fetched:
         outcome.merge(writer.apply(fetched, departments, complete=False))
     if deleted:

@@ -10,6 +10,8 @@ Imports nothing from Odoo: it returns plain dicts keyed by WeCom id.
 """
 from concurrent.futures import ThreadPoolExecutor
 
+from .errors import WecomError
+
 DEFAULT_WORKERS = 4  # within WeCom's per-API concurrency limit (45033)
 
 
@@ -67,6 +69,17 @@ def fetch_users(app, departments, contact=None, max_workers=DEFAULT_WORKERS):
             else:
                 users[key] = {"userid": userid, "name": None, "department": dept_ids}
     return users
+
+
+def fetch_members(app, userids, max_workers=DEFAULT_WORKERS):
+    """[(member, None) or (None, WecomError)] for ``userids``, read with user/get a few at a time
+    (contact-change events name members one by one; a bulk import in WeCom sends hundreds)."""
+    def read(userid):
+        try:
+            return app.user_get(userid), None
+        except WecomError as error:
+            return None, error
+    return _parallel(read, userids, max_workers)
 
 
 def fetch_tags(app, max_workers=DEFAULT_WORKERS):
