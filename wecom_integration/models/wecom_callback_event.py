@@ -7,17 +7,15 @@ answer is slow) is stored once.
 """
 import hashlib
 import json
-import logging
-import threading
 from datetime import datetime
 
 import odoo
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 
+from ..sync.runner import CoalescingRunner
 from .own_cursor import own_env, visible_record
 
-_logger = logging.getLogger(__name__)
-
+APPLIER = CoalescingRunner("wecom-contact-changes")
 MAX_ATTEMPTS = 5  # then the event is "failed"; the next full sync repairs the mirror anyway
 CHANGE_TYPES = [("create_user", "Member created"), ("update_user", "Member updated"),
                 ("delete_user", "Member deleted"), ("create_party", "Department created"),
@@ -112,20 +110,17 @@ class WecomCallbackEvent(models.Model):
     @api.model
     def apply_soon(self):
         """Apply the pending events in a thread and transaction of their own, once the caller's
-        transaction (which stored them) has committed."""
+        transaction (which stored them) has committed. One thread per database at a time."""
         if self.pool.in_test_mode():
             self.apply_pending()  # HttpCase: one shared test cursor, so run inline
             return
-        dbname, uid = self.env.cr.dbname, self.env.uid
+        dbname = self.env.cr.dbname
 
         def work():
             with api.Environment.manage(), odoo.registry(dbname).cursor() as cr:
-                try:
-                    api.Environment(cr, uid, {})[self._name].apply_pending()
-                except Exception:  # the events stay pending: the cron tries again
-                    _logger.exception("Applying WeCom contact changes failed")
+                api.Environment(cr, SUPERUSER_ID, {})[self._name].apply_pending()
 
-        self.env.cr.after("commit", lambda: threading.Thread(target=work, name="wecom-events", daemon=True).start())
+        self.env.cr.after("commit", lambda: APPLIER.request(dbname, work))
 
     def action_retry(self):
         self.filtered(lambda e: e.state == "failed").write({"state": "pending", "attempts": 0})
