@@ -57,6 +57,16 @@ def own_env(env, uid=SUPERUSER_ID, serialized=True):
             raise CallerHoldsLock(str(error))
 
 
+def after_commit(env, func):
+    """Call ``func()`` once ``env``'s transaction has committed (Odoo 16+: cr.postcommit.add)."""
+    env.cr.after("commit", func)
+
+
+def after_rollback(env, func):
+    """Call ``func()`` if ``env``'s transaction is rolled back (Odoo 16+: cr.postrollback.add)."""
+    env.cr.after("rollback", func)
+
+
 def visible_record(env, model, record_id):
     """``env[model].browse(record_id)``, readable although committed after ``env``'s snapshot."""
     if env.registry.in_test_mode():
@@ -65,8 +75,8 @@ def visible_record(env, model, record_id):
     if reader is None or reader.closed:
         # one reader per caller transaction, however many records it is handed
         reader = env.cr._wecom_reader = env.registry._db.cursor(serialized=False)
-        env.cr.after("commit", reader.close)
-        env.cr.after("rollback", reader.close)
+        after_commit(env, reader.close)
+        after_rollback(env, reader.close)
     record = env[model].with_env(env(cr=reader)).browse(record_id)
     record.invalidate_cache(ids=[record_id])
     return record

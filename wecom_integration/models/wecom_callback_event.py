@@ -13,7 +13,7 @@ import odoo
 from odoo import SUPERUSER_ID, api, fields, models
 
 from ..sync.runner import CoalescingRunner
-from .own_cursor import own_env, visible_record
+from .own_cursor import after_commit, own_env, visible_record
 
 APPLIER = CoalescingRunner("wecom-contact-changes")
 MAX_ATTEMPTS = 5  # then the event is "failed"; the next full sync repairs the mirror anyway
@@ -120,7 +120,7 @@ class WecomCallbackEvent(models.Model):
             with api.Environment.manage(), odoo.registry(dbname).cursor() as cr:
                 api.Environment(cr, SUPERUSER_ID, {})[self._name].apply_pending()
 
-        self.env.cr.after("commit", lambda: APPLIER.request(dbname, work))
+        after_commit(self.env, lambda: APPLIER.request(dbname, work))
 
     def action_retry(self):
         self.filtered(lambda e: e.state == "failed").write({"state": "pending", "attempts": 0})

@@ -23,7 +23,7 @@ from ..sync.outcome import SyncOutcome, SyncRefused
 from ..sync.writers import DepartmentWriter, TagWriter, UserWriter
 from ..wecom.directory import fetch_departments, fetch_tags, fetch_users
 from ..wecom.errors import WecomError
-from .own_cursor import CallerHoldsLock, own_cursor, own_env, visible_record
+from .own_cursor import CallerHoldsLock, after_rollback, own_cursor, own_env, visible_record
 
 _logger = logging.getLogger(__name__)
 
@@ -149,7 +149,7 @@ class WecomSyncService(models.AbstractModel):
         self._log_write(log_id, values)
         # the mirror is only saved when the caller's transaction commits
         message = _("The transaction that ran this sync was rolled back: nothing was saved.")
-        self.env.cr.after("rollback", lambda: self._log_mark_rolled_back(log_id, message))
+        after_rollback(self.env, lambda: self._log_mark_rolled_back(log_id, message))
         return visible_record(self.env, "wecom.sync.log", log_id)
 
     @staticmethod
