@@ -230,13 +230,17 @@ class TestEmulatorDelivers(CallbackCase):
         self.directory.add_user({"userid": "newbie", "name": "新人", "department": [30], "position": "店员"})
         self.directory.update_user("lina", {"new_userid": "li.na", "position": "副店长"})
         self.directory.remove_user("chenlei")
+        self.directory.add_department({"id": 31, "name": "临时门店", "parentid": 1})
+        self.directory.remove_department(31)
         self.assertEqual([r["change_type"] for r in self.delivered()],
-                         ["create_party", "create_user", "update_user", "delete_user"])
+                         ["create_party", "create_user", "update_user", "delete_user", "create_party", "delete_party"])
+        temporary = self.env["wecom.department"].with_context(active_test=False).search([("wecom_id", "=", 31)])
+        self.assertTrue(temporary and not temporary.active, "archived, never deleted")
         self.assertEqual(self.member("newbie").department_ids.complete_name, "好邻居连锁超市 / 成都春熙路店")
         self.assertEqual(self.member("li.na").position, "副店长")
         self.assertFalse(self.member("lina"))
         self.assertFalse(self.member("chenlei").active)
-        self.assertEqual(self.Event.search([]).mapped("state"), ["done"] * 4)
+        self.assertEqual(self.Event.search([]).mapped("state"), ["done"] * 6)
 
     def test_a_wrong_token_fails_wecom_url_check(self):
         with self.assertRaises(ApiError) as caught:
