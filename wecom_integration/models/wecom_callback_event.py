@@ -7,7 +7,7 @@ answer is slow) is stored once.
 """
 import hashlib
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import odoo
 from odoo import SUPERUSER_ID, api, fields, models
@@ -17,6 +17,7 @@ from .own_cursor import after_commit, own_env, visible_record
 
 APPLIER = CoalescingRunner("wecom-contact-changes")
 MAX_ATTEMPTS = 5  # then the event is "failed"; the next full sync repairs the mirror anyway
+RETENTION_DAYS = 30
 CHANGE_TYPES = [("create_user", "Member created"), ("update_user", "Member updated"),
                 ("delete_user", "Member deleted"), ("create_party", "Department created"),
                 ("update_party", "Department updated"), ("delete_party", "Department deleted"),
@@ -79,6 +80,18 @@ class WecomCallbackEvent(models.Model):
     @api.model
     def _cron_apply_pending(self):
         self.apply_pending()
+        self._purge_old()
+
+    @api.model
+    def _purge_old(self, now=None):
+        """Forget applied and ignored events after the retention period (technical parameter
+        wecom_integration.callback_event_retention_days, default 30); failed ones are kept."""
+        raw = self.env["wecom.config"].get_stored("callback_event_retention_days") or str(RETENTION_DAYS)
+        days = int(raw) if raw.isdigit() else RETENTION_DAYS
+        limit = fields.Datetime.to_string((now or datetime.utcnow()) - timedelta(days=days))
+        self.env.cr.execute("DELETE FROM wecom_callback_event WHERE state IN ('done', 'ignored') AND create_date < %s",
+                            (limit,))
+        return self.env.cr.rowcount
 
     @api.model
     def apply_pending(self, limit=500):

@@ -247,3 +247,16 @@ class TestEmulatorDelivers(CallbackCase):
             self.emulator.set_contact_callback(self.url, "not-the-token", AES_KEY)
         self.assertEqual(caught.exception.errcode, 40057)
         self.assertEqual(self.emulator.contact_callback["token"], TOKEN, "the working settings stay")
+
+
+class TestEventRetention(CallbackCase):
+
+    def test_applied_events_are_forgotten_after_the_retention_period(self):
+        self.directory.update_user("lina", {"position": "副店长"})
+        self.post({"ChangeType": "update_user", "UserID": "lina"})
+        self.emulator.inject_fault("user/get", kind="errcode", errcode=-1, count=100)
+        self.post({"ChangeType": "update_user", "UserID": "zhangwei"})
+        self.env.cr.execute("UPDATE wecom_callback_event SET create_date = now() at time zone 'UTC' - interval '31 days', "
+                            "state = CASE WHEN record_ref = 'zhangwei' THEN 'failed' ELSE state END")
+        self.assertEqual(self.Event._purge_old(), 1)
+        self.assertEqual(self.Event.search([]).mapped("record_ref"), ["zhangwei"], "failed events are kept")
