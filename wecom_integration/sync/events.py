@@ -48,11 +48,12 @@ def apply_events(env, events, app, contact, threshold):
     outcome = SyncOutcome()
     kinds = set(event.get("ChangeType") for event in events)
     members = [event for event in events if event.get("ChangeType") in MEMBER_CHANGES]
-    if members or kinds & set(DEPARTMENT_CHANGES):
+    department_changes = bool(kinds.intersection(DEPARTMENT_CHANGES))
+    if members or department_changes:
         # the tree is one call, and members may only be written once their departments exist
         departments = fetch_departments(app, contact)
         written = DepartmentWriter(env, threshold).apply(departments)
-        outcome.merge(written if kinds & set(DEPARTMENT_CHANGES) else changes_only(written))
+        outcome.merge(written if department_changes else changes_only(written))
         if members:
             outcome.merge(apply_member_events(env, app, departments, members, threshold))
     if "update_tag" in kinds:
