@@ -29,3 +29,16 @@ def emu(clock):
     """A fresh demo-corp emulator on the fake clock."""
     from wecom_emulator import Emulator
     return Emulator(clock=clock)
+
+
+@pytest.fixture
+def wx(emu):
+    """A RawCaller holding the default app's token, routed in-process to `emu`."""
+    import responses
+    from wecom_emulator import APP_SECRET
+    from wecom_emulator.testing import RawCaller, install
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        install(rsps, emu)
+        caller = RawCaller("https://qyapi.weixin.qq.com/cgi-bin")
+        caller.token(APP_SECRET)
+        yield caller

@@ -3,12 +3,9 @@
 vectors and wechatpy 1.8.18, URL verification, event delivery to a real HTTP receiver that
 decrypts with wechatpy, both field modes, retries, background delivery and the admin routes."""
 import base64
-import http.server
 import json
 import re
-import threading
 import time
-import urllib.parse
 import urllib.request
 
 import pytest
@@ -19,7 +16,6 @@ pytest.importorskip("wechatpy")
 
 import xmltodict  # noqa: E402  (a wechatpy dependency)
 from wechatpy.enterprise.crypto import WeChatCrypto  # noqa: E402
-from wechatpy.exceptions import InvalidSignatureException  # noqa: E402
 
 from wecom_emulator import APP_SECRET, CORP_ID, Emulator  # noqa: E402
 from wecom_emulator.__main__ import build as build_cli, parse_args  # noqa: E402
@@ -29,83 +25,11 @@ from wecom_emulator.msgcrypt import MsgCrypt, MsgCryptError, signature  # noqa: 
 from wecom_emulator.testing import FakeClock, RawCaller, emulator_server, install  # noqa: E402
 
 import wxbiz_vectors as vectors  # noqa: E402
+from wecom_receivers import AES_KEY, TOKEN, Receiver, closed_port_url  # noqa: E402
 
-TOKEN = "cbToken2024"
-AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 HEADER = ["ToUserName", "FromUserName", "CreateTime", "MsgType", "Event", "ChangeType"]
 
 # ---------------------------------------------------------------------------- a receiver
-
-
-class Receiver(object):
-    """A contact-callback receiver on port 0 that verifies and decrypts with wechatpy.
-
-    `answers`: HTTP statuses for the next POSTs (then 200); `delays`: seconds to wait before
-    answering the next POSTs; `echo`: replaces the verification answer; `on_event(event)`: runs
-    before answering (e.g. calls the emulator back)."""
-
-    def __init__(self, token=TOKEN, key=AES_KEY, corp_id=CORP_ID):
-        self.crypto = WeChatCrypto(token, key, corp_id)
-        self.answers, self.delays = [], []
-        self.echo = None
-        self.on_event = None
-        self.gets, self.posts, self.xml, self.events = [], [], [], []
-        self.lock = threading.Lock()
-        receiver = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def _reply(self, status, body=b""):
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def do_GET(self):
-                query = urllib.parse.urlsplit(self.path).query
-                args = dict(urllib.parse.parse_qsl(query))
-                receiver.gets.append({"raw_query": query, "args": args})
-                try:
-                    echo = receiver.crypto.check_signature(
-                        args["msg_signature"], args["timestamp"], args["nonce"], args["echostr"])
-                except (InvalidSignatureException, KeyError):
-                    return self._reply(403, b"bad signature")
-                answer = echo if receiver.echo is None else receiver.echo
-                self._reply(200, answer.encode("utf-8"))
-
-            def do_POST(self):
-                args = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query))
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                with receiver.lock:
-                    delay = receiver.delays.pop(0) if receiver.delays else 0
-                    status = receiver.answers.pop(0) if receiver.answers else 200
-                    receiver.posts.append({"args": args, "body": body.decode("utf-8"),
-                                           "content_type": self.headers.get("Content-Type")})
-                plain = receiver.crypto.decrypt_message(body, args["msg_signature"],
-                                                        args["timestamp"], args["nonce"])
-                event = xmltodict.parse(plain)["xml"]
-                if status == 200:
-                    receiver.xml.append(plain)
-                    receiver.events.append(event)
-                    if receiver.on_event is not None:
-                        receiver.on_event(event)
-                if delay:
-                    time.sleep(delay)
-                self._reply(status, b"" if status == 200 else b"oops")
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = "http://127.0.0.1:%d/wecom/callback" % self.server.server_port
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,),
-                                       daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(5)
 
 
 @pytest.fixture
@@ -113,13 +37,6 @@ def receiver():
     rec = Receiver()
     yield rec
     rec.close()
-
-
-def closed_port_url():
-    server = http.server.HTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
-    port = server.server_port
-    server.server_close()
-    return "http://127.0.0.1:%d/cb" % port
 
 
 def subscribe(emu, receiver, **kwargs):

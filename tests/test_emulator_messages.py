@@ -10,15 +10,6 @@ from wecom_emulator.testing import RawCaller, install
 BASE = "https://qyapi.weixin.qq.com/cgi-bin"
 
 
-@pytest.fixture
-def wx(emu):
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        install(rsps, emu)
-        caller = RawCaller(BASE)
-        caller.token(APP_SECRET)
-        yield caller
-
-
 def text(touser="lina", content=u"你好", **extra):
     body = {"touser": touser, "msgtype": "text", "agentid": APP_AGENT_ID,
             "text": {"content": content}}
@@ -144,20 +135,24 @@ def test_news_articles(emu, wx):
     ("voice", {"media_id": "M"}, 0),
     ("video", {"media_id": "M", "title": "t"}, 0),
     ("video", {"title": "t"}, 40007),
-    ("template_card", {"card_type": "text_notice"}, 0),
-    ("template_card", {"card_type": "nope"}, 40058),
-    ("template_card", {"card_type": "button_interaction"}, 40058),
+    ("template_card", {"card_type": "text_notice", "main_title": {"title": "t"},
+                       "card_action": {"type": 1, "url": "https://x.example.com"}}, 0),
+    ("template_card", {"card_type": "nope"}, 42031),
+    ("template_card", {"card_type": "button_interaction"}, 42014),   # task_id first (§A.2)
 ])
 def test_other_msgtypes_minimal_validation(wx, msgtype, payload, errcode):
     body = {"touser": "lina", "msgtype": msgtype, "agentid": APP_AGENT_ID, msgtype: payload}
     assert send(wx, body)["errcode"] == errcode
 
 
-def test_interactive_card_gets_response_code(wx):
+def test_interactive_card_needs_the_apps_callback(wx):
+    """Cards with buttons need a callback URL (43012); the full rules: test_emulator_cards.py."""
     body = {"touser": "lina", "msgtype": "template_card", "agentid": APP_AGENT_ID,
-            "template_card": {"card_type": "button_interaction", "task_id": "T1"}}
+            "template_card": {"card_type": "button_interaction", "task_id": "T1",
+                              "main_title": {"title": "t"},
+                              "button_list": [{"text": "ok", "key": "ok"}]}}
     data = send(wx, body)
-    assert data["errcode"] == 0 and data["response_code"]
+    assert data["errcode"] == 43012 and "response_code" not in data
 
 
 # ---------------------------------------------------------------------------- recipients

@@ -13,6 +13,7 @@ from werkzeug.serving import make_server
 
 from . import defaults
 from .emulator import Emulator
+from .oauth import check_domain
 from .ratelimit import RateLimits
 from .testing import _QuietHandler
 
@@ -31,12 +32,39 @@ def parse_args(argv=None):
     parser.add_argument("--concurrency", type=int, default=None,
                         help="concurrent calls per corp+API before 45033 (default %d)"
                              % RateLimits.DEFAULTS["concurrency"])
+    parser.add_argument("--latency-ms", type=float, default=0, metavar="N",
+                        help="round trip added to every /cgi-bin/ call, in ms (default 0; real "
+                             "WeCom: tens of ms); concurrent calls overlap")
+    parser.add_argument("--export-format", default="binary",
+                        help="export data files: binary | base64, optionally +callback "
+                             "(random16+length+JSON+corpid framing); default binary (raw "
+                             "ciphertext, plain JSON)")
+    parser.add_argument("--export-polls", type=int, default=0, metavar="N",
+                        help="export/get_result answers 'not finished' N times before a job "
+                             "is done (default 0)")
+    parser.add_argument("--export-delay", type=float, default=0, metavar="SECONDS",
+                        help="an export job finishes no sooner than this (default 0)")
     parser.add_argument("--fetch-child", action="store_true",
                         help="honour fetch_child=1 on user/list and user/simplelist")
     parser.add_argument("--trusted-ip", action="append", default=[],
                         help="trusted IP for every app (repeatable); default: no allowlist")
     parser.add_argument("--contact-sync-known-ip", action="store_true",
                         help="let the contact-sync secret read details (no 48009)")
+    parser.add_argument("--response-code-hours", type=int, choices=(72, 24), default=72,
+                        help="template-card response_code lifetime (default 72; 24 as in "
+                             "older docs)")
+    parser.add_argument("--click-code-scope", choices=("card", "clicker"), default="card",
+                        help="what a click's ResponseCode may update: any recipient (card, "
+                             "default) or only the member who clicked")
+    parser.add_argument("--trusted-domain", action="append", default=[],
+                        help="OAuth/web-login trusted domain (host, host:port or host:*) of "
+                             "every app (repeatable); default 127.0.0.1:* and localhost:*")
+    parser.add_argument("--oauth-domain-error", choices=("uriconfirm", "page"),
+                        default="uriconfirm",
+                        help="an untrusted redirect_uri: redirect to the uriconfirm page "
+                             "(default, as observed) or an error page on the spot")
+    parser.add_argument("--weblogin-visible-only", action="store_true",
+                        help="web login: members outside the app's visible range see 无权限")
     parser.add_argument("--verbose", action="store_true", help="log every request")
     return parser.parse_args(argv)
 
@@ -49,9 +77,18 @@ def build(args):
         limits.concurrency = args.concurrency
     # Contact callbacks from a worker thread, as WeCom does: an admin change answers at once.
     emu = Emulator(directory=args.directory, token_ttl=args.token_ttl, rate_limits=limits,
-                   honour_fetch_child=args.fetch_child, callback_mode="background")
+                   honour_fetch_child=args.fetch_child, callback_mode="background",
+                   latency_ms=args.latency_ms, export_format=args.export_format,
+                   export_options={"polls": args.export_polls, "delay": args.export_delay},
+                   response_code_ttl=args.response_code_hours * 3600,
+                   click_code_scope=args.click_code_scope,
+                   oauth_options={"domain_error": args.oauth_domain_error,
+                                  "weblogin_visible_only": args.weblogin_visible_only})
+    domains = [check_domain(d) for d in args.trusted_domain]
     for app in emu.corp.apps.values():
         app.trusted_ips = list(args.trusted_ip)
+        if domains:
+            app.trusted_domains = list(domains)
     emu.contact_sync.trusted_ips = list(args.trusted_ip)
     emu.contact_sync.new_ip = not args.contact_sync_known_ip
     return emu
@@ -72,6 +109,7 @@ def banner(emu, base):
             ", privacy-restricted" if app.privacy_restricted else ", full fields"))
     lines.append("  contact sync  secret %s%s" % (
         emu.contact_secret, " (new IP: detail reads give 48009)" if emu.contact_sync.new_ip else ""))
+    lines.append("  oauth / login %s/connect/oauth2/authorize  %s/wwlogin/sso/login" % (base, base))
     return "\n".join(lines)
 
 

@@ -5,13 +5,19 @@ It exposes what tests, demos and tools need without reading code: the corp and i
 the directory (and changes to it), faults, tokens, rate limits, stats and sent messages.
 """
 import json
+from html import escape as html_escape
 
 from werkzeug.exceptions import NotFound, MethodNotAllowed
 from werkzeug.routing import Map, Rule
+from werkzeug.utils import redirect
+from werkzeug.wrappers import BaseResponse, Response
 
+from .card_center import ClickRefused
 from .directory import DirectoryError
 from .errors import ApiError, build_errmsg
+from .exports import ExportError
 from .faults import KINDS
+from .oauth import DETAIL_FIELDS, OAuthError, check_domain
 from .ratelimit import RateLimits
 
 
@@ -23,6 +29,7 @@ R = Rule
 ROUTES = Map([
     R("/corp", endpoint="corp", methods=["GET"]),
     R("/apps/<int:agent_id>", endpoint="app", methods=["GET", "POST"]),
+    R("/apps/<int:agent_id>/callback", endpoint="app_callback", methods=["GET", "POST", "DELETE"]),
     R("/contact_sync", endpoint="contact_sync", methods=["GET", "POST"]),
     R("/contact_sync/callback", endpoint="contact_callback", methods=["GET", "POST", "DELETE"]),
     R("/callbacks", endpoint="callbacks", methods=["GET"]),
@@ -38,9 +45,16 @@ ROUTES = Map([
     R("/tokens/invalidate", endpoint="tokens_invalidate", methods=["POST"]),
     R("/tokens/expire", endpoint="tokens_expire", methods=["POST"]),
     R("/rate_limits", endpoint="rate_limits", methods=["GET", "POST"]),
+    R("/latency", endpoint="latency", methods=["GET", "POST"]),
+    R("/exports", endpoint="exports", methods=["GET", "POST"]),
+    R("/exports/<jobid>", endpoint="export_job", methods=["GET", "POST"]),
+    R("/export/<jobid>/<int:number>", endpoint="export_file", methods=["GET", "HEAD"]),
     R("/reset", endpoint="reset", methods=["POST"]),
     R("/stats", endpoint="stats", methods=["GET"]),
     R("/messages", endpoint="messages", methods=["GET"]),
+    R("/messages/<msgid>/click", endpoint="message_click", methods=["POST"]),
+    R("/oauth", endpoint="oauth", methods=["GET"]),
+    R("/oauth/approve", endpoint="oauth_approve", methods=["POST"]),
 ], strict_slashes=False)
 
 
@@ -64,6 +78,8 @@ class Admin(object):
             return json_response({"error": str(exc)}, status=exc.status)
         except BadRequest as exc:
             return json_response({"error": str(exc)}, status=400)
+        if isinstance(result, BaseResponse):   # answers to the HTML forms (inbox, OAuth pages)
+            return result
         status = 200
         if isinstance(result, tuple):
             result, status = result
@@ -81,6 +97,13 @@ class Admin(object):
         if not isinstance(data, (dict, list)):
             raise BadRequest("request body must be a JSON object")
         return data
+
+    @staticmethod
+    def is_form(request):
+        """An HTML form post (inbox, OAuth pages); `curl -d '{...}'` also says form-urlencoded,
+        so a JSON-looking body is JSON."""
+        return (request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data")
+                and not request.get_data(cache=True).lstrip().startswith((b"{", b"[")))
 
     def _obj(self, request):
         data = self.body(request)
@@ -115,7 +138,19 @@ class Admin(object):
                     app.privacy_restricted = data["privacy_restricted"]
                 if "enabled" in data:
                     app.enabled = bool(data["enabled"])
-            except (TypeError, ValueError):
+                for key in ("trusted_domains", "oauth_fields"):
+                    if not isinstance(data.get(key, []), list):
+                        raise ValueError("%s must be a list" % key)
+                if "trusted_domains" in data:
+                    app.trusted_domains = [check_domain(d) for d in data["trusted_domains"]]
+                if "oauth_fields" in data:
+                    fields = [str(f) for f in data["oauth_fields"]]
+                    if set(fields) - set(DETAIL_FIELDS):
+                        raise ValueError("oauth_fields: only %s" % ", ".join(DETAIL_FIELDS))
+                    app.oauth_fields = fields
+            except ValueError as exc:
+                raise BadRequest("bad app settings: %s" % exc)
+            except TypeError:
                 raise BadRequest("bad app settings")
         return app.describe()
 
@@ -138,28 +173,48 @@ class Admin(object):
             self.emu.clear_contact_callback()
             return {"callback": None}
         if request.method == "POST":
-            data = self._obj(request)
-            missing = [k for k in ("url", "token", "encoding_aes_key") if not data.get(k)]
-            if missing:
-                raise BadRequest("missing %s" % ", ".join(missing))
-            for flag in ("legacy_full_fields", "verify"):
-                if not isinstance(data.get(flag, False), bool):
-                    raise BadRequest("%s must be true or false" % flag)
-            try:
-                config = self.emu.set_contact_callback(
+            return self._set_callback(request, ("legacy_full_fields",), lambda data: (
+                self.emu.set_contact_callback(
                     data["url"], data["token"], data["encoding_aes_key"],
                     legacy_full_fields=data.get("legacy_full_fields", False),
-                    mode=data.get("mode"), verify=data.get("verify", True))
-            except ValueError as exc:
-                raise BadRequest(str(exc))
-            except ApiError as exc:
-                errmsg = build_errmsg(exc.errcode, request.remote_addr, exc.detail)
-                return {"errcode": exc.errcode, "errmsg": errmsg, "error": errmsg}, 400
-            return {"errcode": 0, "errmsg": "ok", "callback": config}
+                    mode=data.get("mode"), verify=data.get("verify", True))))
         return {"callback": self.emu.contact_callback}
 
+    def _set_callback(self, request, flags, setter):
+        """POST of a callback config: 400 {"error"} on bad input, 400 with errcode 40057 when
+        the URL verification fails, else {"errcode": 0, "errmsg": "ok", "callback"}."""
+        data = self._obj(request)
+        missing = [k for k in ("url", "token", "encoding_aes_key") if not data.get(k)]
+        if missing:
+            raise BadRequest("missing %s" % ", ".join(missing))
+        for flag in flags + ("verify",):
+            if not isinstance(data.get(flag, False), bool):
+                raise BadRequest("%s must be true or false" % flag)
+        try:
+            config = setter(data)
+        except ValueError as exc:
+            raise BadRequest(str(exc))
+        except ApiError as exc:
+            errmsg = build_errmsg(exc.errcode, request.remote_addr, exc.detail)
+            return {"errcode": exc.errcode, "errmsg": errmsg, "error": errmsg}, 400
+        return {"errcode": 0, "errmsg": "ok", "callback": config}
+
+    def do_app_callback(self, request, agent_id):
+        """An app's own callback (接收消息服务器, CARDS_LOGIN §C.1), set like the contact one."""
+        if agent_id not in self.emu.corp.apps:
+            return {"error": "no app with agentid %s" % agent_id}, 404
+        if request.method == "DELETE":
+            self.emu.clear_app_callback(agent_id)
+            return {"callback": None}
+        if request.method == "POST":
+            return self._set_callback(request, (), lambda data: self.emu.set_app_callback(
+                agent_id, data["url"], data["token"], data["encoding_aes_key"],
+                mode=data.get("mode"), verify=data.get("verify", True)))
+        return {"callback": self.emu.app_callback(agent_id)}
+
     def do_callbacks(self, request):
-        """Delivery records, oldest first; ?flush=SECONDS first waits for background ones."""
+        """Delivery records, oldest first; ?flush=SECONDS first waits for background ones;
+        ?agentid=N: that app's own callback instead of the contact-sync one."""
         flushed = None
         if request.args.get("flush"):
             try:
@@ -167,8 +222,17 @@ class Admin(object):
             except ValueError:
                 raise BadRequest("flush must be a number of seconds")
             flushed = self.emu.flush_callbacks(wait)   # releases the emulator lock meanwhile
-        out = {"callback": self.emu.contact_callback,
-               "deliveries": self.emu.callback_deliveries()}
+        agent_id = request.args.get("agentid")
+        if agent_id:
+            try:
+                agent_id = int(agent_id)
+            except ValueError:
+                raise BadRequest("agentid must be an integer")
+            out = {"callback": self.emu.app_callback(agent_id),
+                   "deliveries": self.emu.app_callback_deliveries(agent_id)}
+        else:
+            out = {"callback": self.emu.contact_callback,
+                   "deliveries": self.emu.callback_deliveries()}
         if flushed is not None:
             out["flushed"] = flushed
         return out
@@ -267,6 +331,55 @@ class Admin(object):
                 raise BadRequest(str(exc))
         return self.emu.rate_limits.as_dict()
 
+    def do_latency(self, request):
+        """{"latency_ms": N}: the round trip added to every /cgi-bin/ call (latency.py)."""
+        if request.method == "POST":
+            data = self._obj(request)
+            if "latency_ms" not in data:
+                raise BadRequest("missing latency_ms")
+            try:
+                self.emu.latency_ms = data["latency_ms"]
+            except ValueError as exc:
+                raise BadRequest(str(exc))
+        return {"latency_ms": self.emu.latency_ms}
+
+    # ------------------------------------------------------------------ export jobs
+    def do_exports(self, request):
+        """Export settings (POST changes some: format, polls, delay, corrupt, new_ip_ban,
+        taguser_job_type, param_errcode, url_ttl) and every job, oldest first."""
+        if request.method == "POST":
+            try:
+                self.emu.exports.settings.update(self._obj(request))
+            except (TypeError, ValueError) as exc:
+                raise BadRequest(str(exc))
+        self.emu.exports.tick()
+        return self.emu.exports.describe()
+
+    def do_export_job(self, request, jobid):
+        """One job; POST {"status": 0|1} pins it unfinished, {"status": 2|3} finishes it."""
+        exports = self.emu.exports
+        if jobid not in exports.jobs:
+            return {"error": "no export job %s" % jobid}, 404
+        if request.method == "POST":
+            status = self._obj(request).get("status")
+            if isinstance(status, bool):
+                raise BadRequest("status must be 0, 1, 2 or 3")
+            try:
+                return exports.force(jobid, status)
+            except ValueError as exc:
+                raise BadRequest(str(exc))
+        exports.tick()
+        return exports.jobs[jobid].describe()
+
+    def do_export_file(self, request, jobid, number):
+        """A data_list url: the file's bytes, with HTTP Range (206; 416 when unsatisfiable)."""
+        try:
+            data = self.emu.exports.download(jobid, number)
+        except ExportError as exc:
+            return {"error": str(exc)}, exc.status
+        response = Response(data, content_type="application/octet-stream")
+        return response.make_conditional(request, accept_ranges=True, complete_length=len(data))
+
     def do_reset(self, request):
         self.emu.reset()
         return {"ok": True}
@@ -282,4 +395,63 @@ class Admin(object):
             records = self.emu.inbox(userid)
         else:
             records = list(reversed(self.emu.messages))
-        return {"messages": records}
+        # Template cards: buttons, task_id, response codes and each recipient's state.
+        return {"messages": [dict(r, card=self.emu.cards.describe(r)) if r.get("card") else r
+                             for r in records]}
+
+    def do_message_click(self, request, msgid):
+        """A member taps a card: JSON {"userid", "key", "selected_items"} -> the click's
+        outcome; the inbox's form (userid, key, q:<question_key> fields) -> back to the inbox."""
+        form = self.is_form(request)
+        if form:
+            selected = dict((name[2:], request.form.getlist(name)) for name in request.form
+                            if name.startswith("q:"))
+            data = {"userid": request.form.get("userid"), "key": request.form.get("key"),
+                    "selected_items": selected}
+        else:
+            data = self._obj(request)
+        if not data.get("userid"):
+            raise BadRequest("missing userid")
+        try:
+            result = self.emu.click(msgid, data["userid"], data.get("key"),
+                                    data.get("selected_items"))
+        except ClickRefused as exc:
+            if form:
+                from .oauth_pages import page
+                return page(u"企业微信", u"<section><p>%s</p><p><a href=\"/\">返回</a></p>"
+                            u"</section>" % html_escape(str(exc)), error="click_refused")
+            return {"error": str(exc)}, exc.status
+        if form:
+            back = request.referrer if (request.referrer or "").startswith(request.host_url) \
+                else "/"
+            return redirect(back.split("#")[0] + "#m-%s-%s" % (msgid[:12], data["userid"].lower()),
+                            code=303)
+        return result
+
+    # ------------------------------------------------------------------ oauth
+    def do_oauth(self, request):
+        """Pending authorizations, codes, user_tickets and remembered consents."""
+        return self.emu.oauth.describe()
+
+    def do_oauth_approve(self, request):
+        """The member decides on the authorize or login page: JSON {"state" (or "pending"),
+        "userid" (or "openid" / "non_member": true), "consent"} -> {"redirect_url", "code", ...};
+        the pages' forms -> the browser is redirected (or sees the consent page)."""
+        if self.is_form(request):
+            from .oauth_pages import approve_form
+            return approve_form(self.emu, request.form)
+        data = self._obj(request)
+        if "pending" not in data and "state" not in data:
+            raise BadRequest("missing state (or pending)")
+        consent = data.get("consent")
+        if consent is not None and not isinstance(consent, bool):
+            raise BadRequest("consent must be true or false")
+        openid = data.get("openid")
+        if data.get("non_member") and not openid:
+            openid = self.emu.oauth.openid_for(str(data.get("state") or data.get("pending")))
+        try:
+            return self.emu.oauth.approve(pending_id=data.get("pending"), state=data.get("state"),
+                                          userid=data.get("userid"), openid=openid,
+                                          consent=consent)
+        except OAuthError as exc:
+            return {"error": exc.message, "kind": exc.kind}, exc.status

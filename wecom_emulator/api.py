@@ -6,13 +6,16 @@ success response, or raises ApiError. Transport matters (rate limits, faults, he
 wsgi.py.
 """
 import base64
+import functools
 import hashlib
 import hmac
 import json
 import secrets
 
+from . import export_data
 from .directory import USERID_RE
 from .errors import ApiError
+from .messages import check_agentid
 
 SENSITIVE = ("mobile", "email", "biz_mail", "avatar", "thumb_avatar", "qr_code", "address")
 
@@ -29,6 +32,8 @@ class Call(object):
         self.now = now
         self.caller = None
         self._json = None
+        self.fault = None         # the injected fault taken for this call (export outcomes)
+        self.host_url = "http://localhost/"   # where the emulator serves (export file URLs)
 
     def json(self):
         """The JSON object body; 40058 if it is not one."""
@@ -87,6 +92,18 @@ class Api(object):
             "tag/get": Endpoint("GET", self.tag_get),
             "message/send": Endpoint("POST", self.message_send, messaging=True),
             "message/recall": Endpoint("POST", self.message_recall, messaging=True),
+            # Async export jobs (§9.2): exports.py; the 48009 rule is an export setting there.
+            "export/simple_user": Endpoint("POST", functools.partial(self.export, "simple_user")),
+            "export/user": Endpoint("POST", functools.partial(self.export, "user")),
+            "export/department": Endpoint("POST", functools.partial(self.export, "department")),
+            "export/taguser": Endpoint("POST", functools.partial(self.export, "taguser")),
+            "export/get_result": Endpoint("GET", self.export_get_result),
+            "message/update_template_card": Endpoint("POST", self.message_update_template_card,
+                                                     messaging=True),
+            # OAuth / web login code exchange (CARDS_LOGIN §D.4, §D.5, §E.4): oauth.py.
+            "auth/getuserinfo": Endpoint("GET", self.auth_getuserinfo),
+            "auth/getuserdetail": Endpoint("POST", self.auth_getuserdetail),
+            "user/getuserinfo": Endpoint("GET", self.user_getuserinfo),
         }
 
     @property
@@ -315,13 +332,25 @@ class Api(object):
         tag = self.directory.get_tag(tagid)
         if tag is None:
             raise ApiError(40068)
+        users, parties = self.tag_members(tag, scope)
+        return {"tagname": tag["tagname"], "userlist": users, "partylist": parties}
+
+    def tag_members(self, tag, scope):
+        """([{"userid", "name"}], [department id]) of a tag, inside the visible range."""
         users = []
         for uid in tag["users"]:
             user = self.directory.get_user(uid)
             if user is not None and scope.user_visible(user):
                 users.append({"userid": user["userid"], "name": user["name"]})
-        return {"tagname": tag["tagname"], "userlist": users,
-                "partylist": [d for d in tag["parties"] if scope.dept_visible(d)]}
+        return users, [d for d in tag["parties"] if scope.dept_visible(d)]
+
+    # ------------------------------------------------------------------ export
+    def export(self, kind, call):
+        return self.emu.exports.start(call, kind, functools.partial(
+            export_data.documents, kind, self, call))
+
+    def export_get_result(self, call):
+        return self.emu.exports.result(call, call.host_url)
 
     # ------------------------------------------------------------------ messages
     def message_send(self, call):
@@ -330,3 +359,19 @@ class Api(object):
 
     def message_recall(self, call):
         return self.emu.message_center.recall(call.caller, call.json())
+
+    def message_update_template_card(self, call):
+        body = call.json()
+        check_agentid(call.caller, body, self.emu.corp.apps)
+        return self.emu.cards.update(call.caller, body, self.directory, self.scope(call))
+
+    # ------------------------------------------------------------------ oauth
+    def auth_getuserinfo(self, call):
+        return self.emu.oauth.getuserinfo(call)
+
+    def user_getuserinfo(self, call):
+        # The legacy path (UserId/DeviceId/OpenId keys) that wechatpy 1.8.18 still calls.
+        return self.emu.oauth.getuserinfo(call, legacy=True)
+
+    def auth_getuserdetail(self, call):
+        return self.emu.oauth.getuserdetail(call)

@@ -96,6 +96,10 @@ class App(Caller):
         self.visible_tags = [int(t) for t in visible_tags]
         # None: derive from created_at (the 2022-06-20 rule); True/False: override.
         self._privacy_override = privacy_restricted
+        # 网页授权 可信域名 (OAuth and web login redirects, §D.3) and the sensitive fields the
+        # admin lets auth/getuserdetail return (§D.5).
+        self.trusted_domains = list(defaults.TRUSTED_DOMAINS)
+        self.oauth_fields = list(defaults.OAUTH_FIELDS)
 
     @property
     def privacy_restricted(self):
@@ -121,6 +125,7 @@ class App(Caller):
             "visible_range": {"parties": list(self.visible_parties), "users": list(self.visible_users),
                               "tags": list(self.visible_tags)},
             "trusted_ips": list(self.trusted_ips),
+            "trusted_domains": list(self.trusted_domains), "oauth_fields": list(self.oauth_fields),
         }
 
     def __repr__(self):

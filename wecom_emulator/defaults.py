@@ -36,4 +36,11 @@ LEGACY_CREATED_AT = datetime.datetime(2020, 9, 1, 9, 0, tzinfo=CN_TZ)
 REGION_CREATED_AT = datetime.datetime(2024, 1, 8, 14, 0, tzinfo=CN_TZ)
 
 TOKEN_TTL = 7200
+
+# Every app's trusted domains (可信域名) by default: 127.0.0.1 and localhost on any port, so a
+# local Odoo works out of the box. "host:*" is an emulator convenience; WeCom itself matches
+# host and port exactly (WECOM_API_CARDS_LOGIN §D.3).
+TRUSTED_DOMAINS = ("127.0.0.1:*", "localhost:*")
+# The sensitive fields an admin can let auth/getuserdetail return (all, by default).
+OAUTH_FIELDS = ("gender", "avatar", "qr_code", "mobile", "email", "biz_mail", "address")
 BASE_URL = "https://qyapi.weixin.qq.com/cgi-bin"

@@ -11,11 +11,14 @@ Kinds:
 - "http500": HTTP 500 with an nginx-style HTML page.
 - "badjson": HTTP 200 whose body is not valid JSON (a truncated response).
 - "delay": sleep `delay` seconds, then answer normally (holds a concurrency slot meanwhile).
+- "job_failed", "job_stuck": on an export/* start path, the call succeeds and the job it
+  starts ends with status 3 / never finishes (exports.py); no effect on other paths.
 `delay` applies before every kind. `count` None or <= 0 means "until cleared".
 """
 import threading
 
-KINDS = ("errcode", "timeout", "timeout_after", "http500", "badjson", "delay")
+KINDS = ("errcode", "timeout", "timeout_after", "http500", "badjson", "delay", "job_failed",
+         "job_stuck")
 SERVER_TIMEOUT_SLEEP = 15.0
 
 

@@ -27,16 +27,19 @@ def esc(value):
     return html.escape("" if value is None else str(value), quote=True)
 
 
-def _link(url):
+def link(url, text=None, block=True):
+    """An escaped link (anything but http(s) becomes "#"), in a <div> unless block=False."""
     if not url:
         return ""
     safe = url if url.startswith(("http://", "https://")) else "#"
-    return '<div><a href="%s" rel="noopener noreferrer" target="_blank">%s</a></div>' % (
-        esc(safe), esc(url))
+    html_ = '<a href="%s" rel="noopener noreferrer" target="_blank">%s</a>' % (
+        esc(safe), esc(text or url))
+    return "<div>%s</div>" % html_ if block else html_
 
 
-def render_body(record):
-    """Title / content / link of one message, escaped."""
+def render_body(record, userid=None, statuses=None):
+    """Title / content / link of one message, escaped. Template cards: `userid`'s copy with
+    its buttons (card_view.py); statuses: app-callback delivery id -> status."""
     kind, p = record["msgtype"], record["payload"]
     parts = []
     if kind in ("text", "markdown"):
@@ -44,7 +47,7 @@ def render_body(record):
     elif kind == "textcard":
         parts.append('<div class="title">%s</div>' % esc(p.get("title")))
         parts.append('<div class="content">%s</div>' % esc(p.get("description")))
-        parts.append(_link(p.get("url")))
+        parts.append(link(p.get("url")))
         parts.append('<div class="meta">[%s]</div>' % esc(p.get("btntxt")))
     elif kind in ("news", "mpnews"):
         for art in p.get("articles", []):
@@ -52,19 +55,18 @@ def render_body(record):
             if art.get("description") or art.get("digest"):
                 parts.append('<div class="content">%s</div>' % esc(
                     art.get("description") or art.get("digest")))
-            parts.append(_link(art.get("url") or art.get("content_source_url")))
+            parts.append(link(art.get("url") or art.get("content_source_url")))
     elif kind == "template_card":
-        title = (p.get("main_title") or {}).get("title") if isinstance(p.get("main_title"), dict) else ""
-        parts.append('<div class="title">%s</div>' % esc(title or p.get("card_type")))
-        card_action = p.get("card_action") if isinstance(p.get("card_action"), dict) else {}
-        parts.append(_link(card_action.get("url")))
+        from .card_view import render_card   # card_view imports this module
+        copies = (record.get("card") or {}).get("copies") or {}
+        parts.append(render_card(record, copies.get((userid or "").lower()), statuses))
     else:
         parts.append('<div class="content">%s</div>' % esc(
             p.get("title") or p.get("media_id") or ""))
     return "".join(parts)
 
 
-def render_message(record, extra_meta=""):
+def render_message(record, extra_meta="", userid=None, statuses=None):
     marks = ""
     if record["recalled"]:
         marks += '<span class="mark recalled">已撤回 recalled %s</span>' % esc(record["recalled_at"])
@@ -74,13 +76,15 @@ def render_message(record, extra_meta=""):
     return ('<div class="msg"><div class="meta"><span class="type">%s</span>%s · %s · msgid %s%s%s'
             '</div><div class="%s">%s</div></div>') % (
         esc(record["msgtype"]), esc(record["app_name"]), esc(record["created_at"]),
-        esc(record["msgid"][:16] + "…"), esc(extra_meta), marks, body_class, render_body(record))
+        esc(record["msgid"][:16] + "…"), esc(extra_meta), marks, body_class,
+        render_body(record, userid, statuses))
 
 
 def render_inbox(emulator, only_userid=None):
     with emulator.lock:
         records = list(emulator.messages)
         directory = emulator.directory
+        statuses = dict((d["id"], d["status"]) for d in emulator.app_callback_deliveries())
         by_user = {}
         order = []
         undelivered = []
@@ -103,7 +107,8 @@ def render_inbox(emulator, only_userid=None):
             userid = user["userid"] if user else key
             sections.append('<section><h2>%s <small>%s · %d 条</small></h2>%s</section>' % (
                 esc(name), esc(userid), len(by_user[key]),
-                "".join(render_message(r) for r in by_user[key])))
+                "".join(render_message(r, userid=key, statuses=statuses)
+                        for r in by_user[key])))
         if undelivered and not only_userid:
             sections.append('<section><h2>未下发 <small>not delivered to anyone</small></h2>%s</section>'
                             % "".join(render_message(r, " · to " + (r["touser"] or r["toparty"] or
@@ -113,10 +118,11 @@ def render_inbox(emulator, only_userid=None):
             sections.append('<section class="empty">还没有消息。No messages yet: send one with '
                             'POST /cgi-bin/message/send.</section>')
         corp_name = directory.corp_name or ""
+    from .card_view import STYLE as CARD_STYLE
     return ("<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
             "<meta http-equiv=\"refresh\" content=\"5\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             "<title>企业微信模拟器 · 消息收件箱</title><style>%s</style></head><body>"
             "<header><h1>企业微信模拟器 · 消息收件箱</h1><p>%s · corpid %s · %d 条消息 · "
             "每 5 秒刷新</p></header><main>%s</main></body></html>\n") % (
-        STYLE, esc(corp_name), esc(emulator.corp_id), len(records), "".join(sections))
+        STYLE + CARD_STYLE, esc(corp_name), esc(emulator.corp_id), len(records), "".join(sections))

@@ -12,13 +12,11 @@ import secrets
 import threading
 
 from . import defaults
+from .cards import validate_card
 from .errors import ApiError
 
 MSGTYPES = ("text", "image", "voice", "video", "file", "textcard", "news", "mpnews",
             "markdown", "miniprogram_notice", "template_card")
-CARD_TYPES = ("text_notice", "news_notice", "button_interaction", "vote_interaction",
-              "multiple_interaction")
-INTERACTIVE_CARDS = ("button_interaction", "vote_interaction", "multiple_interaction")
 TEXT_TRUNCATE = 2048      # bytes kept of text/markdown content
 TEXT_REJECT = 5120        # bytes beyond which the call fails (40058), [UNCERTAIN] §7.1
 MAX_USERS, MAX_PARTIES, MAX_TAGS = 1000, 100, 100
@@ -133,12 +131,7 @@ def validate_payload(msgtype, obj):
         _str_field(obj, "title", msgtype, required=True)
         return dict(obj)
     if msgtype == "template_card":
-        card_type = obj.get("card_type")
-        if card_type not in CARD_TYPES:
-            raise _bad("template_card.card_type invalid")
-        if card_type in INTERACTIVE_CARDS:
-            _str_field(obj, "task_id", "template_card", required=True)
-        return dict(obj)
+        return validate_card(obj)   # §A.9 steps 1-2 (cards.py)
     raise ApiError(40008)
 
 
@@ -171,16 +164,37 @@ def _int_option(body, key, default, low, high):
     return value
 
 
+def check_agentid(app, body, agent_ids=()):
+    """body["agentid"] as an int: 41011 missing, 40056 not an integer or no such app (agent_ids:
+    every app of the corp), 301002 another app than the token's."""
+    agentid = body.get("agentid")
+    if agentid is None or agentid == "":
+        raise ApiError(41011)
+    try:
+        if isinstance(agentid, bool):
+            raise ValueError
+        agentid = int(agentid)
+    except (TypeError, ValueError):
+        raise ApiError(40056, "invalid agentid: not an integer")
+    if agentid != app.agent_id and agentid not in agent_ids:
+        raise ApiError(40056, "invalid agentid: no app %d" % agentid)
+    if agentid != app.agent_id:
+        raise ApiError(301002, "agentid %d is not the app of this access_token" % agentid)
+    return agentid
+
+
 def new_msgid():
     # Opaque, about 64 chars of [A-Za-z0-9_-], like real msgids.
     return secrets.token_urlsafe(48)
 
 
 class MessageCenter(object):
-    def __init__(self, limiter, clock, recall_errcode=40058):
+    def __init__(self, limiter, clock, recall_errcode=40058, cards=None, has_callback=None):
         self.limiter = limiter
         self.clock = clock
         self.recall_errcode = recall_errcode
+        self.cards = cards                  # card_center.CardCenter: template-card state
+        self.has_callback = has_callback    # agentid -> bool: the app's callback is set
         self._lock = threading.RLock()
         self.reset()
 
@@ -194,19 +208,7 @@ class MessageCenter(object):
     def send(self, app, body, directory, scope, agent_ids=()):
         """agent_ids: every app of the corp (an unknown agentid is 40056, another app's 301002)."""
         now = self.clock()
-        agentid = body.get("agentid")
-        if agentid is None or agentid == "":
-            raise ApiError(41011)
-        try:
-            if isinstance(agentid, bool):
-                raise ValueError
-            agentid = int(agentid)
-        except (TypeError, ValueError):
-            raise ApiError(40056, "invalid agentid: not an integer")
-        if agentid != app.agent_id and agentid not in agent_ids:
-            raise ApiError(40056, "invalid agentid: no app %d" % agentid)
-        if agentid != app.agent_id:
-            raise ApiError(301002, "agentid %d is not the app of this access_token" % agentid)
+        check_agentid(app, body, agent_ids)
 
         msgtype = body.get("msgtype")
         if msgtype not in MSGTYPES:
@@ -216,7 +218,7 @@ class MessageCenter(object):
         dup_check = _int_option(body, "enable_duplicate_check", 0, 0, 1)
         interval = _int_option(body, "duplicate_check_interval", DUP_DEFAULT, 0, 10 ** 9)
         interval = min(interval, DUP_MAX) or DUP_DEFAULT
-        _int_option(body, "enable_id_trans", 0, 0, 1)
+        id_trans = _int_option(body, "enable_id_trans", 0, 0, 1)
 
         users = _split(body.get("touser"), "touser")
         parties = _split(body.get("toparty"), "toparty")
@@ -232,6 +234,14 @@ class MessageCenter(object):
             raise ApiError(82001)
 
         payload = validate_payload(msgtype, body.get(msgtype))
+        dup_key = json.dumps([app.agent_id, body], sort_keys=True, ensure_ascii=False)
+        last = self._last_delivery.get(dup_key)
+        duplicate = bool(dup_check and last is not None and now - last[0] < interval)
+        if msgtype == "template_card" and self.cards is not None and not duplicate:
+            # task_id unique per app (42014), callback configured (43012); a suppressed
+            # duplicate skips these: it is answered like a success (emulator choice).
+            self.cards.check_send(app, payload, bool(self.has_callback and
+                                                      self.has_callback(app.agent_id)))
 
         if to_all:
             recipients = [k for k in scope.visible_user_keys() if _deliverable(directory.users[k])]
@@ -247,7 +257,6 @@ class MessageCenter(object):
         if not self.limiter.app_day_allow(app.agent_id, len(recipients), now):
             raise ApiError(45009, "api freq out of limit: app daily person-times quota")
 
-        dup_key = json.dumps([app.agent_id, body], sort_keys=True, ensure_ascii=False)
         response = dict(_invalid_fields(invalid_users, invalid_parties, invalid_tags))
         msgid = new_msgid()
         response["msgid"] = msgid
@@ -263,8 +272,6 @@ class MessageCenter(object):
             "created": now, "created_at": _iso(now), "recalled": False, "recalled_at": None,
             "response_code": None,
         }
-        if msgtype == "template_card" and payload.get("card_type") in INTERACTIVE_CARDS:
-            record["response_code"] = response["response_code"] = secrets.token_urlsafe(36)
         with self._lock:
             last = self._last_delivery.get(dup_key)
             if dup_check and last is not None and now - last[0] < interval:
@@ -281,6 +288,10 @@ class MessageCenter(object):
                 self._last_delivery[dup_key] = (now, msgid)
             self.records.append(record)
             self.by_msgid[msgid] = record
+            if msgtype == "template_card" and self.cards is not None:
+                code = self.cards.on_sent(app, record, directory, id_trans=id_trans == 1)
+                if code is not None:
+                    record["response_code"] = response["response_code"] = code
         return response
 
     # ---------------------------------------------------------------- recall

@@ -55,6 +55,21 @@ def pkcs7_unpad(data, block=BLOCK):
     return data[:-pad]
 
 
+def cbc_encrypt(key, data):
+    """AES-256-CBC of data PKCS#7-padded to 32 bytes, IV = key[:16] (also the export files)."""
+    cipher = Cipher(algorithms.AES(key), modes.CBC(key[:16]), backend=default_backend())
+    encryptor = cipher.encryptor()
+    return encryptor.update(pkcs7_pad(data)) + encryptor.finalize()
+
+
+def frame(msg, receive_id, random16=None):
+    """random16 || len(msg) big-endian || msg || receive id (msg and receive_id: bytes, str)."""
+    prefix = random16 if random16 is not None else random_text(16)
+    if isinstance(prefix, str):
+        prefix = prefix.encode("ascii")
+    return prefix + struct.pack(">I", len(msg)) + msg + receive_id.encode("utf-8")
+
+
 class MsgCrypt(object):
     """One callback's crypto: (Token, EncodingAESKey, receive id = the corpid)."""
 
@@ -68,13 +83,7 @@ class MsgCrypt(object):
 
     def encrypt(self, text, random16=None):
         """Base64 of AES(random16 || len(msg) big-endian || msg || receive id)."""
-        msg = text.encode("utf-8")
-        prefix = random16 if random16 is not None else random_text(16)
-        if isinstance(prefix, str):
-            prefix = prefix.encode("ascii")
-        plain = prefix + struct.pack(">I", len(msg)) + msg + self.receive_id.encode("utf-8")
-        encryptor = self._cipher().encryptor()
-        raw = encryptor.update(pkcs7_pad(plain)) + encryptor.finalize()
+        raw = cbc_encrypt(self.key, frame(text.encode("utf-8"), self.receive_id, random16))
         return base64.b64encode(raw).decode("ascii")
 
     def decrypt(self, encrypted):

@@ -18,6 +18,7 @@ import json
 import re
 import socketserver
 import threading
+import urllib.parse
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.test import EnvironBuilder, run_wsgi_app
@@ -26,29 +27,34 @@ from .defaults import BASE_URL
 from .wsgi import FAULT_HEADER, IN_PROCESS_KEY
 
 
-def _split_url(url, base_url):
+def _split_url(url, base_url, prefix="/cgi-bin"):
     rest = url[len(base_url):]
     path, _, query = rest.partition("?")
-    return "/cgi-bin" + path, query
+    return prefix + path, query
 
 
 def install(rsps, emulator, base_url=BASE_URL, remote_addr="127.0.0.1"):
     """Register `responses` callbacks (GET and POST) for base_url + "/..." that call the
     emulator's WSGI app in-process. Faults: "timeout" raises requests.exceptions.ReadTimeout,
-    "http500" answers 500, "badjson" a 200 with a non-JSON body."""
+    "http500" answers 500, "badjson" a 200 with a non-JSON body. Export data_list urls
+    (SCHEME://HOST/_emulator/export/...) are served in-process too."""
     import requests
 
     base_url = base_url.rstrip("/")
     pattern = re.compile(re.escape(base_url) + r"(/.*)?$")
+    # The emulator sees base_url's host, so the export urls it hands out come back here.
+    parts = urllib.parse.urlsplit(base_url)
+    host_url = "%s://%s" % (parts.scheme, parts.netloc)
+    files = re.compile(re.escape(host_url) + r"/_emulator/export/.*$")
 
-    def callback(request):
-        path, query = _split_url(request.url, base_url)
+    def callback(request, root=base_url, prefix="/cgi-bin"):
+        path, query = _split_url(request.url, root, prefix)
         body = request.body or b""
         if isinstance(body, str):
             body = body.encode("utf-8")
         headers = dict(request.headers)
-        builder = EnvironBuilder(path=path, method=request.method, query_string=query,
-                                 data=body, headers=headers,
+        builder = EnvironBuilder(path=path, base_url=host_url + "/", method=request.method,
+                                 query_string=query, data=body, headers=headers,
                                  environ_base={"REMOTE_ADDR": remote_addr, IN_PROCESS_KEY: True})
         try:
             environ = builder.get_environ()
@@ -70,6 +76,7 @@ def install(rsps, emulator, base_url=BASE_URL, remote_addr="127.0.0.1"):
 
     for method in ("GET", "POST", "PUT", "DELETE"):
         rsps.add_callback(method, pattern, callback=callback)
+    rsps.add_callback("GET", files, callback=lambda request: callback(request, host_url, ""))
     return pattern
 
 

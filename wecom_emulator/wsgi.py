@@ -2,8 +2,8 @@
 """Routing and transport: /cgi-bin/* (WeCom API), /_emulator/* (admin), / (inbox page).
 
 For /cgi-bin/ this layer does what is common to every endpoint, in this order: count the call,
-method check, frequency limits (45009), concurrency (45033), injected faults, authentication,
-then the handler; and it shapes every answer like WeCom does (HTTP 200, errcode/errmsg first,
+method check, frequency limits (45009), concurrency (45033), the round-trip latency (slept in
+the slot, without the lock), injected faults, authentication, then the handler; and it shapes every answer like WeCom does (HTTP 200, errcode/errmsg first,
 Error-Code/Error-Msg headers).
 """
 import collections
@@ -60,6 +60,11 @@ class WsgiApp(object):
             Rule("/inbox", endpoint="inbox"),
             Rule("/cgi-bin/<path:api>", endpoint="cgi"),
             Rule("/_emulator/<path:rest>", endpoint="admin"),
+            # Browser pages of OAuth and web login (oauth_pages.py), on the emulator's host.
+            Rule("/connect/oauth2/authorize", endpoint="oauth_authorize"),
+            Rule("/wwlogin/sso/login", endpoint="oauth_weblogin"),
+            Rule("/wwopen/sso/qrConnect", endpoint="oauth_weblogin"),
+            Rule("/wwopen/uriconfirm", endpoint="oauth_uriconfirm"),
         ], strict_slashes=False)
 
     def __call__(self, environ, start_response):
@@ -70,6 +75,9 @@ class WsgiApp(object):
                 response = self.cgi(request, values["api"])
             elif endpoint == "admin":
                 response = self.emu.admin.dispatch(request, values["rest"])
+            elif endpoint.startswith("oauth_"):
+                from . import oauth_pages
+                response = getattr(oauth_pages, endpoint[len("oauth_"):])(self.emu, request)
             else:
                 from .inbox import render_inbox
                 response = Response(render_inbox(self.emu, request.args.get("userid")),
@@ -82,6 +90,15 @@ class WsgiApp(object):
 
     # ------------------------------------------------------------------ /cgi-bin/
     def cgi(self, request, api):
+        # Every answer takes the configured round trip (latency.py): inside the concurrency
+        # slot for a call that got one, just before the answer for one refused earlier.
+        wait = self.emu.latency.once()
+        try:
+            return self._cgi(request, api, wait)
+        finally:
+            wait()
+
+    def _cgi(self, request, api, wait):
         emu = self.emu
         api = api.strip("/")
         ip = request.remote_addr or "127.0.0.1"
@@ -94,6 +111,7 @@ class WsgiApp(object):
 
         args = dict((k, request.args.get(k)) for k in request.args)
         call = Call(api, request.method, args, request.get_data(cache=True), ip, emu.clock())
+        call.host_url = request.host_url
 
         def answer(data=None, error=None):
             if error is not None:
@@ -109,8 +127,11 @@ class WsgiApp(object):
                                          "Invalid input invalid Request Parameter"
                                          % (request.method, endpoint.method)))
 
-        # message/send does not count toward the base limits (§6).
-        if api not in ("message/send", "message/recall"):
+        # message/send does not count toward the base limits, nor a valid code exchange (§6).
+        exempt = api in ("message/send", "message/recall") or (
+            api in ("auth/getuserinfo", "user/getuserinfo")
+            and emu.oauth.live_code(args.get("code")))
+        if not exempt:
             fired = emu.limiter.hit(emu.limiter.api_checks(
                 emu.corp.corp_id, ip, api, debug=args.get("debug") == "1"), call.now)
             if fired:
@@ -120,7 +141,8 @@ class WsgiApp(object):
         if not emu.limiter.enter(slot):
             return answer(error=ApiError(45033))
         try:
-            fault = emu.faults.take(api)
+            wait()   # in flight meanwhile, and without the emulator lock
+            fault = call.fault = emu.faults.take(api)
             if fault is not None:
                 if fault.delay:
                     time.sleep(fault.delay)
