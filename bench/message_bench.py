@@ -274,7 +274,7 @@ def baseline_send(registry, userids):
     with registry.cursor() as cr:
         env = sync_bench.environment(cr)
         started = time.time()
-        client = env["wecom.config"].get_client("app")
+        client = env["wecom.config"]._get_client("app")
         Message = env["wecom.message"]
         cr.execute("SELECT userid, id FROM wecom_user WHERE userid IN %s", (tuple(userids),))
         member_ids = dict(cr.fetchall())

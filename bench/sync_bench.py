@@ -184,7 +184,7 @@ def configure(registry, emulator):
                             ("base_url", emulator.base + "/cgi-bin"), ("timeout", "60"),
                             ("archive_threshold", ""), ("user_match", ""), ("retry_backoff", ""),
                             ("rate_limit_backoff", "")]:
-            config.set_stored(name, value)
+            config._set_stored(name, value)
         # tokens of an earlier run's emulator are invalid in this one: start without, so that the
         # first fetch is not charged a 40014 and a retry
         cr.execute("DELETE FROM wecom_access_token")
@@ -250,7 +250,7 @@ def total_written(written):
 def fetch(registry, emulator):
     from odoo.addons.wecom_integration.wecom.directory import fetch_departments, fetch_users
     with registry.cursor() as cr:
-        app = environment(cr)["wecom.config"].get_client("app")
+        app = environment(cr)["wecom.config"]._get_client("app")
         before = emulator.calls()
         started = time.time()
         departments = fetch_departments(app)
@@ -264,7 +264,7 @@ def fetch(registry, emulator):
 def addon_write(env, departments, users, phases=None):
     """The addon's writers on fetched data; returns their counts. (bench/message_bench.py uses it too.)"""
     from odoo.addons.wecom_integration.sync.writers import DepartmentWriter, UserWriter
-    threshold = env["wecom.config"].get_archive_threshold()
+    threshold = env["wecom.config"]._get_archive_threshold()
     outcome = DepartmentWriter(env, threshold).apply(departments)
     outcome.merge(UserWriter(env, threshold).apply(users, departments))
     counts = collections.OrderedDict((name, getattr(outcome, name)) for name in outcome.COUNTS)
@@ -435,17 +435,17 @@ def end_to_end(registry, emulator):
 
 def incremental(registry, emulator, userid):
     """One member changed in WeCom, applied from its contact-change event as the callback would
-    (the event stored and committed, then wecom.callback.event.apply_pending() timed)."""
+    (the event stored and committed, then wecom.callback.event._apply_pending() timed)."""
     position = "增量岗位 %d" % int(time.time())
     emulator.post("directory/users/%s" % userid, {"position": position})
     event = {"Event": "change_contact", "ChangeType": "update_user", "UserID": userid,
              "CreateTime": str(int(time.time()))}
     with registry.cursor() as cr:
-        environment(cr)["wecom.callback.event"].receive(event, "bench-%s" % position)
+        environment(cr)["wecom.callback.event"]._receive(event, "bench-%s" % position)
     before = emulator.calls()
     with registry.cursor() as cr:
         started = time.time()
-        log = environment(cr)["wecom.callback.event"].apply_pending()
+        log = environment(cr)["wecom.callback.event"]._apply_pending()
         elapsed = time.time() - started
         values = {name: log[name] for name in ("status", "updated_count", "error_message")}
         cr.execute("SELECT position FROM wecom_user WHERE lower(userid) = lower(%s)", (userid,))

@@ -26,7 +26,7 @@ def register_callback(cfg, db, emulator_url, odoo_url):
     odoo.tools.config.parse_config(["-c", cfg])
     with odoo.api.Environment.manage():
         with odoo.registry(db).cursor() as cr:
-            settings = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})["wecom.config"].get_settings()
+            settings = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})["wecom.config"]._get_settings()
     if not (settings["callback_token"] and settings["callback_aes_key"]):
         return
     body = json.dumps({"url": odoo_url + "/wecom/callback/contact", "token": settings["callback_token"],
@@ -51,8 +51,8 @@ def main(cfg, db, emulator_url, odoo_url=None):
                                 ("secret", app["secret"]), ("contact_secret", corp["contact_sync"]["secret"]),
                                 ("base_url", emulator_url + "/cgi-bin"), ("timeout", "10"),
                                 ("callback_token", random_text(32)), ("callback_aes_key", random_text(43))]:
-                if not config.get_stored(name):
-                    config.set_stored(name, value)
+                if not config._get_stored(name):
+                    config._set_stored(name, value)
                     filled.append(name)
     if filled:
         print("pointed %s at the emulator corp %s: %s" % (db, corp["corpid"], ", ".join(filled)))

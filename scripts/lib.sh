@@ -99,8 +99,10 @@ ensure_addon() {
 wait_http() {
     local url=$1 deadline=$((SECONDS + $2))
     while [ $SECONDS -lt $deadline ]; do
-        "$PY" -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)" "$url" >/dev/null 2>&1 && return 0
-        sleep 0.5
+        # a generous per-try timeout: Odoo's first /web/login compiles assets and
+        # short timeouts only pile up more concurrent first requests
+        "$PY" -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=30)" "$url" >/dev/null 2>&1 && return 0
+        sleep 1
     done
     return 1
 }

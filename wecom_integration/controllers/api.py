@@ -10,13 +10,14 @@ from odoo import _, http
 from odoo.exceptions import AccessDenied, AccessError
 from odoo.http import request
 
-from ..models.wecom_api import CODES, ApiError
+from ..models.wecom_api import CODES, MAX_ID, ApiError, check_text
 from .openapi import openapi_document
+from .rest_shim import API_MAX_BODY, body_too_large
 
 _logger = logging.getLogger(__name__)
 
 PREFIX = "/api/v1/wechat"
-MAX_BODY = 1024 * 1024  # a message is at most a few KB; 10,000 userids fit easily
+MAX_BODY = API_MAX_BODY
 
 
 def routes(path):
@@ -24,10 +25,11 @@ def routes(path):
     return [PREFIX + path, PREFIX + path + "/"]
 
 
-def respond(code=0, message="ok", data=None, status=None):
+def respond(code=0, message="ok", data=None, status=None, headers=()):
     body = json.dumps({"code": code, "message": message, "data": data}, ensure_ascii=False, default=str)
     return http.Response(body, status=status or CODES.get(code, 200),
-                         headers=[("Content-Type", "application/json; charset=utf-8"), ("Cache-Control", "no-store")])
+                         headers=[("Content-Type", "application/json; charset=utf-8"),
+                                  ("Cache-Control", "no-store")] + list(headers))
 
 
 def authenticate():
@@ -37,7 +39,7 @@ def authenticate():
         scheme, _sep, key = header.partition(" ")
         if scheme.lower() != "bearer" or not key.strip():
             raise ApiError(1401, _("Use the header Authorization: Bearer <API key>."))
-        user_id = request.env["wecom.api.key"].sudo().authenticate(key.strip())
+        user_id = request.env["wecom.api.key"].sudo()._authenticate(key.strip())
         if not user_id:
             raise ApiError(1401, _("Unknown or revoked API key."))
         request.uid = user_id
@@ -47,34 +49,42 @@ def authenticate():
                                "(Authorization: Bearer <key>)."))
 
 
-def json_body():
-    if request.httprequest.mimetype != "application/json":
-        raise ApiError(1003, _("Send the body as JSON with Content-Type: application/json."))
-    length = request.httprequest.content_length
-    if length is not None and length > MAX_BODY:
-        raise ApiError(1002, _("The body is larger than %s bytes.") % MAX_BODY)
-    raw = request.httprequest.get_data(cache=False)
+def json_body(optional=False):
+    """The request's JSON object. ``optional``: a POST without a body (and without a Content-Type)
+    is the empty object, as for the routes whose body is not required."""
+    httprequest = request.httprequest
+    if body_too_large(httprequest):
+        raise ApiError(1002, _("The body is larger than %(max)s bytes.") % {"max": MAX_BODY})
+    raw = httprequest.get_data(cache=False)
     if len(raw) > MAX_BODY:
-        raise ApiError(1002, _("The body is larger than %s bytes.") % MAX_BODY)
+        raise ApiError(1002, _("The body is larger than %(max)s bytes.") % {"max": MAX_BODY})
+    if optional and not raw.strip() and not httprequest.mimetype:
+        return {}
+    if httprequest.mimetype != "application/json":
+        raise ApiError(1003, _("Send the body as JSON with Content-Type: application/json."))
     try:
         body = json.loads(raw.decode("utf-8")) if raw.strip() else {}
-    except ValueError:
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError; 100k-deep nesting recurses
         raise ApiError(1000, _("The body is not valid JSON."))
     if not isinstance(body, dict):
         raise ApiError(1000, _("The body must be a JSON object."))
+    check_text(body)
     return body
 
 
 def query():
-    return {key: value for key, value in request.httprequest.args.items()}
+    values = {key: value for key, value in request.httprequest.args.items()}
+    check_text(values)
+    return values
 
 
-def handle(call, permission_message=None, success=None):
-    """Run ``call()`` and wrap its result or its error in the envelope."""
+def handle(call, success=None):
+    """Run ``call()`` and wrap its result or its error in the envelope. ``success``: the message,
+    or a function of the data that words it (a queued message is not "sent")."""
     try:
         authenticate()
         data = call()
-        return respond(0, success or _("ok"), data)
+        return respond(0, (success(data) if callable(success) else success) or _("ok"), data)
     except ApiError as error:
         return respond(error.code, error.message, status=error.status)
     except (AccessError, AccessDenied) as error:
@@ -93,55 +103,60 @@ class WecomApiController(http.Controller):
     # ------------------------------------------------------------------ sync
     @http.route(routes("/sync/sync_departments"), type="http", auth="public", methods=["POST"], csrf=False)
     def sync_departments(self, **_kw):
-        return handle(lambda: self._api().run_sync("department", json_body()), success=_("Department sync done"))
+        return handle(lambda: self._api()._run_sync("department", json_body(optional=True)),
+                      success=sync_wording(_("Department sync done")))
 
     @http.route(routes("/sync/sync_users"), type="http", auth="public", methods=["POST"], csrf=False)
     def sync_users(self, **_kw):
-        return handle(lambda: self._api().run_sync("user", json_body()), success=_("Member sync done"))
+        return handle(lambda: self._api()._run_sync("user", json_body(optional=True)),
+                      success=sync_wording(_("Member sync done")))
 
     @http.route(routes("/sync/sync_all"), type="http", auth="public", methods=["POST"], csrf=False)
     def sync_all(self, **_kw):
-        return handle(lambda: self._api().run_sync("all", json_body()), success=_("Full sync done"))
+        return handle(lambda: self._api()._run_sync("all", json_body(optional=True)),
+                      success=sync_wording(_("Full sync done")))
 
     @http.route(routes("/sync/sync_logs"), type="http", auth="public", methods=["GET"], csrf=False)
     def sync_logs(self, **_kw):
-        return handle(lambda: self._api().list_sync_logs(query()))
+        return handle(lambda: self._api()._list_sync_logs(query()))
 
     # ------------------------------------------------------------------ directory
     @http.route(routes("/departments"), type="http", auth="public", methods=["GET"], csrf=False)
     def departments(self, **_kw):
-        return handle(lambda: self._api().list_departments(query()))
+        return handle(lambda: self._api()._list_departments(query()))
 
     @http.route(routes("/users"), type="http", auth="public", methods=["GET"], csrf=False)
     def users(self, **_kw):
-        return handle(lambda: self._api().list_users(query()))
+        return handle(lambda: self._api()._list_users(query()))
 
     # ------------------------------------------------------------------ messages
     @http.route(routes("/messages/send_message"), type="http", auth="public", methods=["POST"], csrf=False)
-    def send_message(self, **_kw):
-        return handle(lambda: self._api().send_message(json_body()), success=_("Message sent"))
+    def _send_message(self, **_kw):
+        return handle(lambda: self._api()._send_message(json_body()), success=message_wording)
 
     @http.route(routes("/messages/send_to_users"), type="http", auth="public", methods=["POST"], csrf=False)
-    def send_to_users(self, **_kw):
-        return handle(lambda: self._api().send_to_users(json_body()), success=_("Message sent"))
+    def _send_to_users(self, **_kw):
+        return handle(lambda: self._api()._send_to_users(json_body()), success=message_wording)
 
     @http.route(routes("/messages/retry_failed"), type="http", auth="public", methods=["POST"], csrf=False)
-    def retry_failed(self, **_kw):
-        return handle(lambda: self._api().retry_failed(json_body()), success=_("Failed messages retried"))
+    def _retry_failed(self, **_kw):
+        return handle(lambda: self._api()._retry_failed(json_body(optional=True)), success=retry_wording)
 
     @http.route(routes("/messages"), type="http", auth="public", methods=["GET"], csrf=False)
     def messages(self, **_kw):
-        return handle(lambda: self._api().list_messages(query()))
+        return handle(lambda: self._api()._list_messages(query()))
 
     @http.route(routes("/messages/<string:message_id>"), type="http", auth="public", methods=["GET"],
                 csrf=False)
     def message(self, message_id, **_kw):
         def get():
             if "/messages/" + message_id in ROUTE_METHODS:
-                raise ApiError(1405, _("Use POST on %s.") % request.httprequest.path)
-            if not message_id.isdigit() or int(message_id) < 1:
-                raise ApiError(1404, _("Message %s does not exist.") % message_id)
-            return self._api().get_message(int(message_id))
+                raise ApiError(1405, _("Use POST on %(path)s.") % {"path": request.httprequest.path})
+            if not message_id.isdigit() or not 1 <= int(message_id) <= MAX_ID:
+                raise ApiError(1404, _("Message %(id)s does not exist.") % {"id": message_id})
+            return self._api()._get_message(int(message_id))
+        if "/messages/" + message_id in ROUTE_METHODS:  # e.g. GET /messages/send_message
+            return method_not_allowed(ROUTE_METHODS["/messages/" + message_id])
         return handle(get)
 
     # ------------------------------------------------------------------ documentation and the rest
@@ -153,10 +168,53 @@ class WecomApiController(http.Controller):
     @http.route([PREFIX + "/<path:rest>"], type="http", auth="public", csrf=False)
     def not_found(self, rest, **_kw):
         method, path = request.httprequest.method, request.httprequest.path
-        allowed = ROUTE_METHODS.get(path.rstrip("/")[len(PREFIX):])
+        allowed = allowed_methods(path.rstrip("/")[len(PREFIX):])
         if allowed:
-            return respond(1405, _("Use %s on %s.") % (allowed, path))
-        return respond(1404, _("No such API route: %s %s") % (method, path))
+            return method_not_allowed(allowed)
+        return respond(1404, _("No such API route: %(method)s %(path)s") % {"method": method, "path": path})
+
+
+def allowed_methods(route):
+    """The method a route takes ("GET" or "POST"), or None for no such route."""
+    if route in ROUTE_METHODS:
+        return ROUTE_METHODS[route]
+    if route.startswith("/messages/") and route[len("/messages/"):].isdigit():
+        return "GET"
+    return None
+
+
+def method_not_allowed(allowed):
+    return respond(1405, _("Use %(method)s on %(path)s.") % {"method": allowed, "path": request.httprequest.path},
+                   headers=[("Allow", allowed)])
+
+
+def sync_wording(done):
+    """"Department sync done", or what a background run's answer really says."""
+    def word(data):
+        if data["status"] == "queued":
+            return _("Sync queued: poll sync_logs/ (log %(id)s) for its outcome.") % {"id": data["id"]}
+        if data["status"] == "partial":
+            return _("%(done)s, with item errors: see errors.") % {"done": done}
+        return done
+    return word
+
+
+def message_wording(data):
+    """What happened to the message: sent, partly delivered, or queued for a retry."""
+    return {
+        "sent": _("Message sent"),
+        "partial": _("Message partially delivered: see invalid_users, invalid_parties, invalid_tags and "
+                     "unlinked_users."),
+        "queued": _("Message queued: WeCom could not take it now; it is sent again automatically."),
+    }.get(data["status"], _("Message recorded with status %(status)s.") % {"status": data["status"]})
+
+
+def retry_wording(data):
+    refused = len(data["results"]) - data["retried"]
+    if refused:
+        return _("%(retried)s message(s) resent, %(refused)s could not be: see results.") % {
+            "retried": data["retried"], "refused": refused}
+    return _("%(retried)s message(s) resent.") % {"retried": data["retried"]}
 
 
 # path (without prefix and trailing slash) -> the method it takes, for 405 answers

@@ -21,10 +21,18 @@ ERROR_CODES = {
     2006: "Retrying failed messages failed (502).",
 }
 
+MAX_ID = 2 ** 31 - 1  # as models/wecom_api.py checks them
+MAX_BIGINT = 2 ** 63 - 1
 NULLABLE_STR = {"type": ["string", "null"]}
 NULLABLE_INT = {"type": ["integer", "null"]}
 INT_LIST = {"type": "array", "items": {"type": "integer"}}
 STR_LIST = {"type": "array", "items": {"type": "string"}}
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+# request lists: up to 10,000 ids, each a positive PostgreSQL integer (or a non-empty userid)
+ID_LIST = {"type": "array", "items": ID, "maxItems": 10000}
+USERID_LIST = {"type": "array", "items": {"type": "string", "minLength": 1, "pattern": "\\S"}, "maxItems": 10000}
+SYNC_STATUSES = ["queued", "running", "success", "partial", "failed"]
+MESSAGE_STATUSES = ["draft", "queued", "sending", "sent", "partial", "failed", "recalled"]
 
 
 def _obj(properties, required=None):
@@ -49,7 +57,7 @@ SCHEMAS = {
         "id": {"type": "integer"},
         "sync_type": {"type": "string", "enum": ["department", "user", "tag", "all", "event"]},
         "trigger": {"type": "string", "enum": ["cron", "manual", "api", "callback", "retry"]},
-        "status": {"type": "string", "enum": ["running", "success", "partial", "failed"]},
+        "status": {"type": "string", "enum": SYNC_STATUSES},
         "total_count": {"type": "integer"}, "created_count": {"type": "integer"},
         "updated_count": {"type": "integer"}, "archived_count": {"type": "integer"},
         "unchanged_count": {"type": "integer"}, "success_count": {"type": "integer"},
@@ -61,16 +69,18 @@ SCHEMAS = {
     "Message": _obj({
         "id": {"type": "integer"}, "message_type": {"type": "string", "enum": ["text", "textcard", "markdown", "news"]},
         "title": {"type": "string"}, "content": {"type": "string"}, "url": {"type": "string"},
-        "status": {"type": "string", "enum": ["draft", "queued", "sending", "sent", "partial", "failed", "recalled"]},
+        "status": {"type": "string", "enum": MESSAGE_STATUSES},
         "to_users": STR_LIST, "to_parties": INT_LIST, "to_tags": INT_LIST, "to_all": {"type": "boolean"},
         "msgid": STR_LIST, "invalid_users": STR_LIST, "invalid_parties": STR_LIST, "invalid_tags": STR_LIST,
         "unlinked_users": {"type": "string"}, "errcode": {"type": "integer"}, "errmsg": {"type": "string"},
         "attempts": {"type": "integer"}, "business_type": NULLABLE_STR,
         "business_id": {"type": ["integer", "string", "null"]}, "created_time": NULLABLE_STR,
         "sent_time": NULLABLE_STR}),
-    "RetryResult": _obj({"retried": {"type": "integer"},
-                         "results": {"type": "array", "items": _obj({"id": {"type": "integer"},
-                                                                    "status": {"type": "string"}})}}),
+    "RetryResult": _obj({"retried": {"type": "integer", "description": "How many messages were resent."},
+                         "results": {"type": "array", "items": _obj({
+                             "id": {"type": "integer"}, "status": {"type": "string", "enum": MESSAGE_STATUSES},
+                             "retried": {"type": "boolean"},
+                             "error": dict(NULLABLE_STR, description="Why it was not resent.")})}}),
     "Error": _obj({"code": {"type": "integer", "enum": sorted(ERROR_CODES)}, "message": {"type": "string"},
                    "data": {"type": "null"}}),
 }
@@ -92,26 +102,34 @@ def _envelope(data_schema):
     return _obj({"code": {"type": "integer", "const": 0}, "message": {"type": "string"}, "data": data_schema})
 
 
-def _answers(data_schema, errors):
+def _answers(data_schema, errors, failed_at_wecom=None):
+    """The answers of a route: 200 with its data, and the error envelope for each status of
+    ``errors`` ({code: status}); ``failed_at_wecom``: that code is also answered 502."""
     answers = {"200": {"description": "Done: code 0.",
                        "content": {"application/json": {"schema": _envelope(data_schema)}}}}
-    for status in sorted(set(errors.values())):
-        answers[str(status)] = {"description": "Error, see the code (%s)." % ", ".join(
-            str(c) for c, s in sorted(errors.items()) if s == status),
+    statuses = set(errors.values()) | ({502} if failed_at_wecom else set())
+    for status in sorted(statuses):
+        codes = [c for c, s in sorted(errors.items()) if s == status] + (
+            [failed_at_wecom] if status == 502 and failed_at_wecom else [])
+        answers[str(status)] = {"description": "Error, see the code (%s)." % ", ".join(str(c) for c in codes),
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     return answers
 
 
 AUTH_ERRORS = {1401: 401, 1403: 403, 1500: 500}
 BODY_ERRORS = {1000: 400, 1001: 400, 1002: 413, 1003: 415}
-PAGING = [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+PAGING = [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID,
+                                                    "default": 1}},
           {"name": "page_size", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200,
                                                           "default": 20}}]
 SEND_FIELDS = {
     "message_type": {"type": "string", "enum": ["text", "textcard", "markdown", "news"]},
-    "content": {"type": "string"}, "title": {"type": "string"}, "url": {"type": "string"},
-    "btntxt": {"type": "string", "maxLength": 4}, "business_type": {"type": "string"},
-    "business_id": {"type": ["integer", "string"]}, "queue": {"type": "boolean", "default": False},
+    "content": {"type": "string", "maxLength": 100000}, "title": {"type": "string", "maxLength": 1000},
+    "url": {"type": "string", "maxLength": 4096}, "btntxt": {"type": "string", "maxLength": 4},
+    "business_type": {"type": "string", "maxLength": 100},
+    "business_id": {"oneOf": [{"type": "integer", "minimum": -MAX_BIGINT, "maximum": MAX_BIGINT},
+                              {"type": "string", "maxLength": 200}]},
+    "queue": {"type": "boolean", "default": False},
 }
 
 
@@ -145,58 +163,59 @@ def openapi_document(server_url=""):
             "summary": "Sync logs, newest first (permission wechat.sync.view)", "tags": ["sync"],
             "parameters": PAGING + [
                 _query("sync_type", {"type": "string", "enum": ["department", "user", "tag", "all", "event"]}, ""),
-                _query("status", {"type": "string", "enum": ["running", "success", "partial", "failed"]}, "")],
+                _query("status", {"type": "string", "enum": SYNC_STATUSES}, "")],
             "responses": _answers(_page_of("SyncLog"), merged(AUTH_ERRORS, {1001: 400}))}},
         "/departments/": {"get": {
             "summary": "Departments (permission wechat.department.view)", "tags": ["directory"],
             "parameters": PAGING + [
-                _query("parent_id", {"type": "integer", "minimum": 0}, "WeCom id of the parent department"),
-                _query("search", {"type": "string"}, "Part of the name or full name")],
+                _query("parent_id", {"type": "integer", "minimum": 0, "maximum": MAX_ID},
+                       "WeCom id of the parent department"),
+                _query("search", {"type": "string", "maxLength": 200}, "Part of the name or full name")],
             "responses": _answers(_page_of("Department"), merged(AUTH_ERRORS, {1001: 400}))}},
         "/users/": {"get": {
             "summary": "Members (permission wechat.user.view)", "tags": ["directory"],
             "parameters": PAGING + [
-                _query("department_id", {"type": "integer", "minimum": 1}, "WeCom id of a department"),
+                _query("department_id", ID, "WeCom id of a department"),
                 _query("status", {"type": "integer", "enum": [1, 2, 4, 5]},
                        "1 activated, 2 disabled, 4 not activated, 5 left"),
                 _query("is_active", {"type": "boolean"}, "false: members archived because gone from WeCom"),
-                _query("search", {"type": "string"}, "Part of the name, userid or mobile")],
+                _query("search", {"type": "string", "maxLength": 200}, "Part of the name, userid or mobile")],
             "responses": _answers(_page_of("User"), merged(AUTH_ERRORS, {1001: 400}))}},
         "/messages/send_message/": {"post": {
             "summary": "Send to WeCom userids, departments or tags (permission wechat.message.send)",
             "tags": ["messages"],
-            "requestBody": _json_body(dict(SEND_FIELDS, to_users=STR_LIST, to_parties=INT_LIST, to_tags=INT_LIST,
+            "requestBody": _json_body(dict(SEND_FIELDS, to_users=USERID_LIST, to_parties=ID_LIST, to_tags=ID_LIST,
                                            to_all={"type": "boolean", "default": False}), ["message_type"],
                                       {"message_type": "textcard", "title": "审批通知", "content": "您有一个新的审批待处理",
                                        "url": "https://example.com/approval/123", "to_users": ["user001", "user002"],
                                        "business_type": "approval", "business_id": 123}),
             "responses": _answers({"$ref": "#/components/schemas/Message"},
-                                  merged(AUTH_ERRORS, BODY_ERRORS, {2004: 400}))}},
+                                  merged(AUTH_ERRORS, BODY_ERRORS, {2004: 400}), failed_at_wecom=2004)}},
         "/messages/send_to_users/": {"post": {
             "summary": "Send to Odoo users by id, through their WeCom members (permission wechat.message.send)",
             "tags": ["messages"],
-            "requestBody": _json_body(dict(SEND_FIELDS, user_ids=INT_LIST), ["message_type", "user_ids"],
+            "requestBody": _json_body(dict(SEND_FIELDS, user_ids=dict(ID_LIST, minItems=1)), ["message_type", "user_ids"],
                                       {"message_type": "text", "content": "系统维护通知：今晚22:00-24:00进行系统维护",
                                        "user_ids": [1, 2, 3]}),
             "responses": _answers({"$ref": "#/components/schemas/Message"},
-                                  merged(AUTH_ERRORS, BODY_ERRORS, {2005: 400}))}},
+                                  merged(AUTH_ERRORS, BODY_ERRORS, {2005: 400}), failed_at_wecom=2005)}},
         "/messages/retry_failed/": {"post": {
             "summary": "Retry failed messages: all of them, or message_ids (permission wechat.message.send)",
             "tags": ["messages"],
             "requestBody": {"required": False, "content": {"application/json": {
-                "schema": _obj({"message_ids": INT_LIST}, [])}}},
+                "schema": _obj({"message_ids": dict(ID_LIST, minItems=1)}, [])}}},
             "responses": _answers({"$ref": "#/components/schemas/RetryResult"},
                                   merged(AUTH_ERRORS, BODY_ERRORS, {1404: 404, 2006: 502}))}},
         "/messages/": {"get": {
             "summary": "Message history, newest first (permission wechat.message.view)", "tags": ["messages"],
             "parameters": PAGING + [
-                _query("status", {"type": "string", "enum": ["draft", "queued", "sending", "sent", "partial",
-                                                             "failed", "recalled"]}, ""),
-                _query("business_type", {"type": "string"}, ""), _query("business_id", {"type": "string"}, "")],
+                _query("status", {"type": "string", "enum": MESSAGE_STATUSES}, ""),
+                _query("business_type", {"type": "string", "maxLength": 200}, ""),
+                _query("business_id", {"type": "string", "maxLength": 200}, "")],
             "responses": _answers(_page_of("Message"), merged(AUTH_ERRORS, {1001: 400}))}},
         "/messages/{id}/": {"get": {
             "summary": "One message (permission wechat.message.view)", "tags": ["messages"],
-            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": ID}],
             "responses": _answers({"$ref": "#/components/schemas/Message"}, merged(AUTH_ERRORS, {1404: 404}))}},
     }
     return {

@@ -1,4 +1,6 @@
 from . import wecom_config
+from . import wecom_job
+from . import ir_http
 from . import wecom_access_token
 from . import res_config_settings
 from . import wecom_department

@@ -61,21 +61,29 @@ class ResConfigSettings(models.TransientModel):
     @api.model
     def get_values(self):
         res = super(ResConfigSettings, self).get_values()
+        if not self._wecom_is_admin():
+            return res  # the WeCom settings are for system administrators (never a secret anyway)
         config = self.env["wecom.config"]
         for name in ENV_VARS:
             var, value = env_override(name)
             res["wecom_%s_env" % name] = var or False
             if name in SECRET_SETTINGS:
-                res["wecom_%s_set" % name] = bool(value or config.get_stored(name))
+                res["wecom_%s_set" % name] = bool(value or config._get_stored(name))
             else:
-                res["wecom_" + name] = value or config.get_stored(name) or DEFAULTS.get(name) or False
+                res["wecom_" + name] = value or config._get_stored(name) or DEFAULTS.get(name) or False
         base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url") or ""
         res["wecom_callback_url"] = base_url.rstrip("/") + CALLBACK_PATH
-        res["wecom_archive_threshold"] = int(config.get_archive_threshold())
-        res["wecom_user_match"] = config.get_user_match()
+        res["wecom_archive_threshold"] = int(config._get_archive_threshold())
+        res["wecom_user_match"] = config._get_user_match()
         timeout = res["wecom_timeout"]
         res["wecom_timeout"] = int(float(timeout)) if timeout and timeout.replace(".", "", 1).isdigit() else 0
         return res
+
+    def _wecom_is_admin(self):
+        return self.env.user._is_superuser() or self.env.user.has_group(SYSTEM)
+
+    def _wecom_check_admin(self):
+        self.env["wecom.config"]._check_group(SYSTEM)
 
     def _wecom_form_values(self):
         """The values typed in the form, as strings keyed by setting name (empty = not given)."""
@@ -86,20 +94,21 @@ class ResConfigSettings(models.TransientModel):
 
     def set_values(self):
         super(ResConfigSettings, self).set_values()
+        self._wecom_check_admin()  # set_values is public: execute() checks, a direct call would not
         config = self.env["wecom.config"]
         typed = self._wecom_form_values()
-        config.get_settings(overrides=typed)  # validates; raises with a clear message, nothing stored
+        config._get_settings(overrides=typed)  # validates; raises with a clear message, nothing stored
         for name, value in typed.items():
             if env_override(name)[0]:
                 continue  # the environment decides; keep the stored value as it is
             if name in SECRET_SETTINGS and not value:
                 continue  # write-only: empty means keep
-            config.set_stored(name, value)
+            config._set_stored(name, value)
         if not 0 <= self.wecom_archive_threshold <= 100:
             raise UserError(_("The archive safety threshold must be a percentage between 0 and 100, got %s.")
                             % self.wecom_archive_threshold)
-        config.set_stored("archive_threshold", str(self.wecom_archive_threshold))
-        config.set_stored("user_match", self.wecom_user_match or "off")
+        config._set_stored("archive_threshold", str(self.wecom_archive_threshold))
+        config._set_stored("user_match", self.wecom_user_match or "off")
 
     def action_wecom_sync_departments(self):
         return self.env["wecom.sync.service"].action_sync("department")
@@ -114,16 +123,20 @@ class ResConfigSettings(models.TransientModel):
         return self.env["wecom.sync.service"].action_sync("all")
 
     def action_wecom_clear_contact_secret(self):
-        self.env["wecom.config"].set_stored("contact_secret", "")
+        self._wecom_check_admin()
+        self.env["wecom.config"]._set_stored("contact_secret", "")
         return {"type": "ir.actions.client", "tag": "reload"}
 
     def action_wecom_clear_callback(self):
         """Stop accepting contact-change callbacks (WeCom's posts are refused from now on)."""
+        self._wecom_check_admin()
         for name in ("callback_token", "callback_aes_key"):
-            self.env["wecom.config"].set_stored(name, "")
+            self.env["wecom.config"]._set_stored(name, "")
         return {"type": "ir.actions.client", "tag": "reload"}
 
     def action_wecom_test_connection(self):
-        """Test what is on screen, saved or not (environment variables still win)."""
-        settings = self.env["wecom.config"].get_settings(overrides=self._wecom_form_values())
-        return self.env["wecom.connection.test"].run(settings)
+        """Test what is on screen, saved or not (environment variables still win). Administrators
+        only: the stored secrets are sent to the URL typed on the form."""
+        self._wecom_check_admin()
+        settings = self.env["wecom.config"]._get_settings(overrides=self._wecom_form_values())
+        return self.env["wecom.connection.test"]._run(settings)

@@ -8,7 +8,8 @@ anything is done.
 from odoo import _, api, models
 from odoo.exceptions import AccessError, UserError
 
-from .own_cursor import visible_record
+from .wecom_message import STATUSES as MESSAGE_STATUS_SELECTION
+from .wecom_sync_log import STATUSES as SYNC_STATUS_SELECTION, SYNC_TYPES as SYNC_TYPE_SELECTION
 from .wecom_sync_service import WecomSyncBusy, WecomSyncError
 
 # code -> HTTP status; 2001-2006 are the original module's codes
@@ -44,6 +45,11 @@ PERMISSIONS = {
 MAX_PAGE_SIZE = 200
 DEFAULT_PAGE_SIZE = 20
 MAX_IDS = 10000
+SYNC_TYPES = tuple(value for value, _label in SYNC_TYPE_SELECTION)
+SYNC_STATUSES = tuple(value for value, _label in SYNC_STATUS_SELECTION)
+MESSAGE_STATUSES = tuple(value for value, _label in MESSAGE_STATUS_SELECTION)
+MAX_ID = 2 ** 31 - 1  # PostgreSQL integer: record ids, WeCom department and tag ids, page numbers
+MAX_BIGINT = 2 ** 63 - 1  # business_id numbers
 
 
 class ApiError(Exception):
@@ -56,13 +62,33 @@ class ApiError(Exception):
 
 # ---------------------------------------------------------------------- input checking
 def _field_error(field, text):
-    return ApiError(1001, _("Invalid field %s: %s") % (field, text))
+    return ApiError(1001, _("Invalid field %(field)s: %(why)s") % {"field": field, "why": text})
+
+
+def check_text(value, field=None):
+    """Refuse, naming the field, strings PostgreSQL cannot store: NUL characters and lone
+    surrogates (a JSON "\\ud800" decodes to one; UTF-8 cannot encode it)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            check_text(key, field or key)
+            check_text(item, field or key)
+    elif isinstance(value, list):
+        for item in value:
+            check_text(item, field)
+    elif isinstance(value, str):
+        if "\x00" in value:
+            raise _field_error(field or _("(a name)"), _("NUL characters are not allowed"))
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise _field_error(field or _("(a name)"), _("not valid Unicode (a lone surrogate)"))
 
 
 def check_fields(values, allowed, required=()):
     unknown = sorted(set(values) - set(allowed))
     if unknown:
-        raise ApiError(1001, _("Unknown field(s): %s. Allowed: %s.") % (", ".join(unknown), ", ".join(sorted(allowed))))
+        raise ApiError(1001, _("Unknown field(s): %(unknown)s. Allowed: %(allowed)s.")
+                       % {"unknown": ", ".join(unknown), "allowed": ", ".join(sorted(allowed))})
     for name in required:
         if values.get(name) in (None, ""):
             raise _field_error(name, _("required"))
@@ -77,23 +103,21 @@ def as_bool(values, name, default=False):
     raise _field_error(name, _("expected true or false"))
 
 
-def as_int(values, name, default=None, minimum=1, maximum=None):
+def as_int(values, name, default=None, minimum=1, maximum=MAX_ID):
     value = values.get(name, default)
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise _field_error(name, _("expected a whole number"))
-    try:
-        number = int(value)
-    except ValueError:
+    if isinstance(value, str) and not value.strip().lstrip("+-").isdigit():
         raise _field_error(name, _("expected a whole number"))
-    if number < minimum or (maximum is not None and number > maximum):
-        raise _field_error(name, _("must be between %s and %s") % (minimum, maximum) if maximum
-                           else _("must be at least %s") % minimum)
+    number = int(value)
+    if not minimum <= number <= maximum:
+        raise _field_error(name, _("must be between %(min)s and %(max)s") % {"min": minimum, "max": maximum})
     return number
 
 
-def as_str(values, name, required=False, max_length=100000):
+def as_str(values, name, required=False, max_length=100000, choices=None):
     value = values.get(name)
     if value is None:
         if required:
@@ -102,21 +126,25 @@ def as_str(values, name, required=False, max_length=100000):
     if not isinstance(value, str):
         raise _field_error(name, _("expected a string"))
     if len(value) > max_length:
-        raise _field_error(name, _("longer than %s characters") % max_length)
+        raise _field_error(name, _("longer than %(max)s characters") % {"max": max_length})
+    if choices is not None and value not in choices:
+        raise _field_error(name, _("one of %(choices)s") % {"choices": ", ".join(choices)})
     return value
 
 
-def as_list(values, name, item_type):
+def as_list(values, name, item_type, required=False):
     value = values.get(name)
     if value is None:
+        if required:
+            raise _field_error(name, _("required"))
         return []
     if not isinstance(value, list):
         raise _field_error(name, _("expected a list"))
     if len(value) > MAX_IDS:
-        raise _field_error(name, _("more than %s items") % MAX_IDS)
+        raise _field_error(name, _("more than %(max)s items") % {"max": MAX_IDS})
     for item in value:
-        if item_type is int and (isinstance(item, bool) or not isinstance(item, int) or item < 1):
-            raise _field_error(name, _("expected a list of positive whole numbers"))
+        if item_type is int and (isinstance(item, bool) or not isinstance(item, int) or not 1 <= item <= MAX_ID):
+            raise _field_error(name, _("expected a list of whole numbers from 1 to %(max)s") % {"max": MAX_ID})
         if item_type is str and (not isinstance(item, str) or not item.strip()):
             raise _field_error(name, _("expected a list of non-empty strings"))
     return value
@@ -124,7 +152,11 @@ def as_list(values, name, item_type):
 
 def as_business_id(values, name="business_id"):
     value = values.get(name)
-    if value is None or isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
+    if value is None or isinstance(value, str):
+        return as_str(values, name, max_length=200)
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not -MAX_BIGINT <= value <= MAX_BIGINT:
+            raise _field_error(name, _("a number beyond %(max)s") % {"max": MAX_BIGINT})
         return value
     raise _field_error(name, _("expected a number or a string"))
 
@@ -135,7 +167,7 @@ class WecomApi(models.AbstractModel):
 
     def _require(self, permission):
         if not self.env.user.has_group(PERMISSIONS[permission]):
-            raise ApiError(1403, _("Permission %s is required.") % permission)
+            raise ApiError(1403, _("Permission %(permission)s is required.") % {"permission": permission})
 
     def _paginate(self, model, domain, values, serialize, order=None):
         page = as_int(values, "page", default=1)
@@ -147,7 +179,7 @@ class WecomApi(models.AbstractModel):
 
     # ------------------------------------------------------------------ directory
     @api.model
-    def list_departments(self, query):
+    def _list_departments(self, query):
         self._require("wechat.department.view")
         check_fields(query, ("page", "page_size", "parent_id", "search"))
         domain = []
@@ -170,7 +202,7 @@ class WecomApi(models.AbstractModel):
         }
 
     @api.model
-    def list_users(self, query):
+    def _list_users(self, query):
         self._require("wechat.user.view")
         check_fields(query, ("page", "page_size", "department_id", "status", "is_active", "search"))
         domain = []
@@ -206,21 +238,18 @@ class WecomApi(models.AbstractModel):
 
     # ------------------------------------------------------------------ sync
     @api.model
-    def list_sync_logs(self, query):
+    def _list_sync_logs(self, query):
         self._require("wechat.sync.view")
         check_fields(query, ("page", "page_size", "sync_type", "status"))
         domain = []
-        for name, allowed in (("sync_type", ("department", "user", "tag", "all", "event")),
-                              ("status", ("running", "success", "partial", "failed"))):
-            value = as_str(query, name)
-            if value:
-                if value not in allowed:
-                    raise _field_error(name, _("one of %s") % ", ".join(allowed))
+        for name, allowed in (("sync_type", SYNC_TYPES), ("status", SYNC_STATUSES)):
+            value = as_str(query, name, choices=allowed)
+            if value is not None:
                 domain.append((name, "=", value))
-        return self._paginate("wecom.sync.log", domain, query, self.sync_log_data)
+        return self._paginate("wecom.sync.log", domain, query, self._sync_log_data)
 
     @staticmethod
-    def sync_log_data(log):
+    def _sync_log_data(log):
         return {
             "id": log.id, "sync_type": log.sync_type, "trigger": log.trigger, "status": log.status,
             "total_count": log.total_count, "created_count": log.created_count,
@@ -234,7 +263,7 @@ class WecomApi(models.AbstractModel):
 
     # ------------------------------------------------------------------ messages
     @staticmethod
-    def message_data(message):
+    def _message_data(message):
         return {
             "id": message.id, "message_type": message.message_type, "title": message.title or "",
             "content": message.content or "", "url": message.url or "", "status": message.status,
@@ -254,34 +283,31 @@ class WecomApi(models.AbstractModel):
         }
 
     @api.model
-    def list_messages(self, query):
+    def _list_messages(self, query):
         self._require("wechat.message.view")
         check_fields(query, ("page", "page_size", "status", "business_type", "business_id"))
         domain = []
-        status = as_str(query, "status")
-        if status:
-            allowed = [s for s, _label in self.env["wecom.message"]._fields["status"].selection]
-            if status not in allowed:
-                raise _field_error("status", _("one of %s") % ", ".join(allowed))
+        status = as_str(query, "status", choices=MESSAGE_STATUSES)
+        if status is not None:
             domain.append(("status", "=", status))
         for name in ("business_type", "business_id"):
             value = as_str(query, name, max_length=200)
             if value:
                 domain.append((name, "=", value))
-        return self._paginate("wecom.message", domain, query, self.message_data)
+        return self._paginate("wecom.message", domain, query, self._message_data)
 
     @api.model
-    def get_message(self, message_id):
+    def _get_message(self, message_id):
         self._require("wechat.message.view")
         message = self.env["wecom.message"].search([("id", "=", message_id)])
         if not message:
             raise ApiError(1404, _("Message %s does not exist.") % message_id)
-        return self.message_data(message)
+        return self._message_data(message)
 
     SEND_FIELDS = ("message_type", "content", "title", "url", "btntxt", "business_type", "business_id", "queue")
 
     @api.model
-    def send_message(self, body):
+    def _send_message(self, body):
         self._require("wechat.message.send")
         check_fields(body, self.SEND_FIELDS + ("to_users", "to_parties", "to_tags", "to_all"),
                      required=("message_type",))
@@ -296,7 +322,7 @@ class WecomApi(models.AbstractModel):
         return self._sent(message, 2004, _("Message send failed: %s"))
 
     @api.model
-    def send_to_users(self, body):
+    def _send_to_users(self, body):
         self._require("wechat.message.send")
         check_fields(body, self.SEND_FIELDS + ("user_ids",), required=("message_type", "user_ids"))
         user_ids = as_list(body, "user_ids", int)
@@ -323,10 +349,10 @@ class WecomApi(models.AbstractModel):
         if message.status == "failed":
             raise ApiError(code, template % (message.errmsg or _("nothing was delivered")) +
                            " (message %s)" % message.id, status=502)
-        return self.message_data(message)
+        return self._message_data(message)
 
     @api.model
-    def retry_failed(self, body):
+    def _retry_failed(self, body):
         self._require("wechat.message.send")
         check_fields(body, ("message_ids",))
         Message = self.env["wecom.message"]
@@ -337,29 +363,26 @@ class WecomApi(models.AbstractModel):
             messages = Message.search([("id", "in", ids)])
             missing = sorted(set(ids) - set(messages.ids))
             if missing:
-                raise ApiError(1404, _("Messages not found: %s.") % ", ".join(str(m) for m in missing))
-            not_failed = messages.filtered(lambda m: m.status != "failed")
-            if not_failed:
-                raise _field_error("message_ids", _("only failed messages can be retried: %s") % ", ".join(
-                    "%s (%s)" % (m.id, m.status) for m in not_failed))
+                raise ApiError(1404, _("Messages not found: %(ids)s.") % {"ids": ", ".join(str(m) for m in missing)})
         else:
             messages = Message.search([("status", "=", "failed")], limit=1000)
         if not messages:
             return {"retried": 0, "results": []}
         try:
-            messages.retry()
+            outcomes = messages._retry_each()
         except UserError as error:
-            raise ApiError(2006, _("Retrying failed messages failed: %s") % error.name)
-        # the retries were recorded in transactions of their own: read them as they are now
-        results = [visible_record(self.env, "wecom.message", m.id) for m in messages]
-        return {"retried": len(results), "results": [{"id": m.id, "status": m.status} for m in results]}
+            raise ApiError(2006, _("Retrying failed messages failed: %(why)s") % {"why": error.name})
+        # each message on its own: what was resent (and how it went), and what could not be
+        results = [{"id": message_id, "status": status, "retried": reason is None, "error": reason}
+                   for message_id, status, reason in outcomes]
+        return {"retried": sum(1 for r in results if r["retried"]), "results": results}
 
     # ------------------------------------------------------------------ sync
     SYNC_CODES = {"department": (2001, "wechat.sync.department"), "user": (2002, "wechat.sync.user"),
                   "all": (2003, "wechat.sync.all")}
 
     @api.model
-    def run_sync(self, kind, body):
+    def _run_sync(self, kind, body):
         code, permission = self.SYNC_CODES[kind]
         self._require(permission)
         check_fields(body, ("wait",))
@@ -367,13 +390,13 @@ class WecomApi(models.AbstractModel):
         service = self.env["wecom.sync.service"]
         try:
             if wait:
-                log = service._run(kind, "api")
+                log = service._run_public(kind, "api")
             else:
-                log = service.start_in_background(kind, "api")
+                log = service.start_sync(kind, "api")
         except WecomSyncBusy as error:
             raise ApiError(1409, error.name)
         except WecomSyncError as error:
             raise ApiError(code, error.name)  # "Department sync failed: <why>", as the service words it
         except AccessError as error:
             raise ApiError(1403, error.name)
-        return self.sync_log_data(log)
+        return self._sync_log_data(log)

@@ -6,6 +6,8 @@ import secrets
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from .own_cursor import own_cursor
+
 KEY_PREFIX = "wck_"
 
 
@@ -31,8 +33,10 @@ class WecomApiKey(models.Model):
 
     @api.model
     def generate(self, name):
-        """Create a key for the current user; returns (record, the key in clear: shown only now)."""
-        if not (name or "").strip():
+        """Create a key for the current user; returns (record, the key in clear: shown only now).
+        Internal users only: a portal user has nothing to call the API for."""
+        self.env["wecom.config"]._check_group("base.group_user")
+        if not isinstance(name, str) or not name.strip():
             raise UserError(_("Give the key a name (what will use it)."))
         key = KEY_PREFIX + secrets.token_urlsafe(32)
         record = self.sudo().create({"name": name.strip(), "user_id": self.env.uid, "prefix": key[:10],
@@ -47,9 +51,9 @@ class WecomApiKey(models.Model):
         return True
 
     @api.model
-    def authenticate(self, key):
+    def _authenticate(self, key):
         """The id of the active user owning this active key, or None. Records the use."""
-        if not key.startswith(KEY_PREFIX):
+        if not isinstance(key, str) or not key.startswith(KEY_PREFIX):
             return None
         digest = key_hash(key)
         self.env.cr.execute("""SELECT k.id, k.user_id, k.key_hash FROM wecom_api_key k
@@ -58,5 +62,15 @@ class WecomApiKey(models.Model):
         row = self.env.cr.fetchone()
         if not row or not hmac.compare_digest(row[2], digest):
             return None
-        self.env.cr.execute("UPDATE wecom_api_key SET last_used = now() at time zone 'UTC' WHERE id = %s", (row[0],))
+        self._record_use(row[0])
         return row[1]
+
+    def _record_use(self, key_id):
+        """Stamp last_used at most once a minute, in a transaction of its own that skips a row
+        another request is stamping: one key used by many parallel requests must not make them
+        conflict on this row (the request transactions never write it)."""
+        with own_cursor(self.pool, serialized=False) as cr:
+            cr.execute("""UPDATE wecom_api_key SET last_used = now() at time zone 'UTC'
+                          WHERE id IN (SELECT id FROM wecom_api_key WHERE id = %s
+                                         AND (last_used IS NULL OR last_used < now() at time zone 'UTC' - interval '1 minute')
+                                       FOR UPDATE SKIP LOCKED)""", (key_id,))

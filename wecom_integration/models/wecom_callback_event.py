@@ -1,21 +1,18 @@
 """Contact changes WeCom posted to Odoo (change_contact callbacks), kept until applied.
 
-The controller stores each event as it arrives and answers WeCom at once; the events are applied
-right after (a thread of their own) and by a cron every minute, oldest first, so a burst of
-changes, a crash or a busy sync only delays them. A post WeCom repeats (it retries when the
-answer is slow) is stored once.
+The controller stores each event as it arrives and answers WeCom at once; a background job
+(wecom.job "contact_events", one pending at a time) applies the pending ones right after the
+answer, oldest first, so a burst of changes, a crash or a busy sync only delays them. A post WeCom
+repeats (it retries when the answer is slow) is stored once.
 """
-import hashlib
 import json
 from datetime import datetime, timedelta
 
-import odoo
-from odoo import SUPERUSER_ID, api, fields, models
+from odoo import _, api, fields, models
 
-from ..sync.runner import CoalescingRunner
-from .own_cursor import after_commit, own_env, visible_record
+from ..jobs.runner import RetryLater
+from .own_cursor import own_env, visible_record
 
-APPLIER = CoalescingRunner("wecom-contact-changes")
 MAX_ATTEMPTS = 5  # then the event is "failed"; the next full sync repairs the mirror anyway
 RETENTION_DAYS = 30
 CHANGE_TYPES = [("create_user", "Member created"), ("update_user", "Member updated"),
@@ -50,16 +47,17 @@ class WecomCallbackEvent(models.Model):
 
     # ------------------------------------------------------------------ receiving
     @api.model
-    def receive(self, event, signature=""):
+    def _receive(self, event, delivery_key):
         """Store a decrypted change_contact event (a dict of its XML fields); returns the record,
         or an empty recordset when the same delivery was already received.
 
-        A delivery is the event and its ``signature`` (msg_signature, which covers the random
-        bytes of the encryption): WeCom repeating a post is received once, while two changes
+        ``delivery_key`` identifies the post canonically (controllers/callback.py: the signature
+        recomputed from the ciphertext, which covers the random bytes of the encryption): WeCom
+        repeating a post is received once, however its signature is spelled, while two changes
         that look alike (ids only, same second) stay two events. Applying one twice is harmless
         (the member is read again); losing one is not."""
         raw = json.dumps(event, sort_keys=True, ensure_ascii=False)
-        key = hashlib.sha1(("%s|%s" % (signature, raw)).encode("utf-8")).hexdigest()
+        key = delivery_key
         change = event.get("ChangeType") or ""
         known = change in dict(CHANGE_TYPES) and event.get("Event") == "change_contact"
         ref = event.get("UserID") or event.get("Id") or event.get("TagId") or ""
@@ -78,15 +76,10 @@ class WecomCallbackEvent(models.Model):
 
     # ------------------------------------------------------------------ applying
     @api.model
-    def _cron_apply_pending(self):
-        self.apply_pending()
-        self._purge_old()
-
-    @api.model
     def _purge_old(self, now=None):
         """Forget applied and ignored events after the retention period (technical parameter
         wecom_integration.callback_event_retention_days, default 30); failed ones are kept."""
-        raw = self.env["wecom.config"].get_stored("callback_event_retention_days") or str(RETENTION_DAYS)
+        raw = self.env["wecom.config"]._get_stored("callback_event_retention_days") or str(RETENTION_DAYS)
         days = int(raw) if raw.isdigit() else RETENTION_DAYS
         limit = fields.Datetime.to_string((now or datetime.utcnow()) - timedelta(days=days))
         self.env.cr.execute("DELETE FROM wecom_callback_event WHERE state IN ('done', 'ignored') AND create_date < %s",
@@ -94,7 +87,7 @@ class WecomCallbackEvent(models.Model):
         return self.env.cr.rowcount
 
     @api.model
-    def apply_pending(self, limit=500):
+    def _apply_pending(self, limit=500):
         """Apply the pending events, oldest first, in one sync run; returns its log (or None when
         there was nothing to do or a sync holds the directory: the events wait for the next try).
 
@@ -104,7 +97,7 @@ class WecomCallbackEvent(models.Model):
             env.cr.execute("SELECT id FROM wecom_callback_event WHERE state = 'pending' ORDER BY id "
                            "LIMIT %s FOR UPDATE SKIP LOCKED", (limit,))
             events = env[self._name].browse([row[0] for row in env.cr.fetchall()])
-            log = env["wecom.sync.service"].apply_events(events) if events else None
+            log = env["wecom.sync.service"]._apply_events(events) if events else None
             log_id = log.id if log else None
         self.invalidate_cache()
         return visible_record(self.env, "wecom.sync.log", log_id) if log_id else None
@@ -121,21 +114,27 @@ class WecomCallbackEvent(models.Model):
             event.write(values)
 
     @api.model
-    def apply_soon(self):
-        """Apply the pending events in a thread and transaction of their own, once the caller's
-        transaction (which stored them) has committed. One thread per database at a time."""
-        if self.pool.in_test_mode():
-            self.apply_pending()  # HttpCase: one shared test cursor, so run inline
-            return
-        dbname = self.env.cr.dbname
+    def _apply_soon(self):
+        """Have the pending events applied by the background job, right after this request's
+        answer (one pending job however many events arrive meanwhile)."""
+        self.env["wecom.job"]._enqueue("contact_events", _("Apply WeCom contact changes"),
+                                       identity_key="contact_events")
 
-        def work():
-            with api.Environment.manage(), odoo.registry(dbname).cursor() as cr:
-                api.Environment(cr, SUPERUSER_ID, {})[self._name].apply_pending()
-
-        after_commit(self.env, lambda: APPLIER.request(dbname, work))
+    @api.model
+    def _job_apply(self, job):
+        """The "contact_events" job: apply what is pending, in runs of 500, until nothing is."""
+        while True:
+            self.env.cr.execute("SELECT 1 FROM wecom_callback_event WHERE state = 'pending' LIMIT 1")
+            if not self.env.cr.fetchone():
+                return
+            log = self._apply_pending()
+            if log is None:
+                raise RetryLater(_("A directory sync holds the mirror: the changes wait for it."), delay=5)
+            if log.status == "failed":
+                raise RetryLater(log.error_message or _("Applying the contact changes failed."))
 
     def action_retry(self):
+        self.env["wecom.config"]._check_group("wecom_integration.wecom_group_manager")
         self.filtered(lambda e: e.state == "failed").write({"state": "pending", "attempts": 0})
-        self.apply_soon()  # once this transaction, which locks the events, has committed
+        self._apply_soon()  # once this transaction, which locks the events, has committed
         return True

@@ -8,8 +8,8 @@ names the original module used.
 import os
 from collections import OrderedDict
 
-from odoo import _, api, models
-from odoo.exceptions import UserError
+from odoo import SUPERUSER_ID, _, api, models
+from odoo.exceptions import AccessError, UserError
 
 from ..wecom.client import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, WecomClient
 from ..wecom.crypto import WXBizMsgCrypt
@@ -52,15 +52,24 @@ class WecomConfig(models.AbstractModel):
     _description = "WeCom configuration"
 
     @api.model
-    def get_stored(self, name):
+    def _check_group(self, xmlid):
+        """Raise AccessError unless the current user is in the group ``xmlid`` (or the superuser).
+        Every public method that does more than Odoo's access rights allow starts with this."""
+        if self.env.uid == SUPERUSER_ID or self.env.user.has_group(xmlid):
+            return
+        group = self.env.ref(xmlid, raise_if_not_found=False)
+        raise AccessError(_("This needs the group \"%(group)s\".") % {"group": group.sudo().name if group else xmlid})
+
+    @api.model
+    def _get_stored(self, name):
         return self.env["ir.config_parameter"].sudo().get_param(PARAM_PREFIX + name) or ""
 
     @api.model
-    def set_stored(self, name, value):
+    def _set_stored(self, name, value):
         self.env["ir.config_parameter"].sudo().set_param(PARAM_PREFIX + name, value or "")
 
     @api.model
-    def get_settings(self, overrides=None):
+    def _get_settings(self, overrides=None):
         """The effective settings as a dict of strings, validated and normalised.
 
         ``overrides`` (values typed in the settings form but not saved yet) take the place of the
@@ -76,7 +85,7 @@ class WecomConfig(models.AbstractModel):
             elif overrides.get(name):
                 value = overrides[name]
             else:
-                value = self.get_stored(name) or DEFAULTS.get(name, "")
+                value = self._get_stored(name) or DEFAULTS.get(name, "")
             settings[name] = (value or "").strip()
         settings["env"] = from_env
         self._validate(settings)
@@ -108,34 +117,44 @@ class WecomConfig(models.AbstractModel):
                             % (settings["base_url"], origin("base_url")))
 
     @api.model
-    def is_configured(self):
+    def _is_configured(self):
         """True when a corp id and an app secret are set (stored or in the environment)."""
-        return all(env_override(name)[1] or self.get_stored(name) for name in ("corp_id", "secret"))
+        return all(env_override(name)[1] or self._get_stored(name) for name in ("corp_id", "secret"))
 
     @api.model
-    def get_callback_crypto(self, settings=None):
+    def _get_callback_crypto(self, settings=None):
         """The WXBizMsgCrypt for contact-change callbacks, or None while they are not configured."""
-        settings = settings or self.get_settings()
+        settings = settings or self._get_settings()
         if not (settings["corp_id"] and settings["callback_token"] and settings["callback_aes_key"]):
             return None
         return WXBizMsgCrypt(settings["callback_token"], settings["callback_aes_key"], settings["corp_id"])
 
     @api.model
-    def get_client(self, secret_kind="app", settings=None):
+    def _get_client(self, secret_kind="app", settings=None, patient=None):
         """A WecomClient for the app secret (``app``) or the contact-sync secret (``contact``).
 
         Tokens are cached in PostgreSQL (wecom.access.token) and shared by every worker.
+        ``patient``: wait as WeCom asks on rate limits (45009 blocks for a minute) and retry; by
+        default only background work is patient. Inside a request the client gives up after one
+        short retry, so no request blocks for a minute: the retry is left to a background job.
         """
-        settings = settings or self.get_settings()
+        settings = settings or self._get_settings()
         secret = settings["secret"] if secret_kind == "app" else settings["contact_secret"]
         if not settings["corp_id"] or not secret:
             which = _("app secret") if secret_kind == "app" else _("contact-sync secret")
-            raise UserError(_("WeCom is not configured: set the corp id and the %s in Settings > WeCom, "
-                              "or WECOM_CORP_ID and WECOM_%s in the server environment.")
-                            % (which, "SECRET" if secret_kind == "app" else "CONTACT_SECRET"))
+            raise UserError(_("WeCom is not configured: set the corp id and the %(which)s in Settings > WeCom, "
+                              "or WECOM_CORP_ID and WECOM_%(variable)s in the server environment.")
+                            % {"which": which, "variable": "SECRET" if secret_kind == "app" else "CONTACT_SECRET"})
+        if patient is None:
+            patient = self._in_background()
+        backoff = self._seconds_list("retry_backoff", (1.0, 2.0, 4.0))
+        rate_limit_backoff = self._seconds_list("rate_limit_backoff", (60.0,))
+        if not patient:
+            backoff, rate_limit_backoff = backoff[:1], tuple(min(wait, 1.0) for wait in rate_limit_backoff[:1])
         return WecomClient(
-            backoff=self._seconds_list("retry_backoff", (1.0, 2.0, 4.0)),
-            rate_limit_backoff=self._seconds_list("rate_limit_backoff", (60.0,)),
+            backoff=backoff,
+            rate_limit_backoff=rate_limit_backoff,
+            max_retries=3 if patient else 1,
             corp_id=settings["corp_id"],
             secret=secret,
             agent_id=int(settings["agent_id"]) if settings["agent_id"] and secret_kind == "app" else None,
@@ -145,9 +164,15 @@ class WecomConfig(models.AbstractModel):
         )
 
     @api.model
+    def _in_background(self):
+        """True outside an HTTP request (cron, shell) and in background jobs."""
+        from odoo.http import request
+        return bool(self.env.context.get("wecom_job_id")) or not request
+
+    @api.model
     def _seconds_list(self, name, default):
         """Waits between retries, e.g. "1,2,4" (a technical parameter: tests set it to zeros)."""
-        raw = self.get_stored(name)
+        raw = self._get_stored(name)
         try:
             return tuple(float(part) for part in raw.split(",")) if raw else default
         except ValueError:
@@ -155,9 +180,9 @@ class WecomConfig(models.AbstractModel):
                             % (PARAM_PREFIX, name, raw))
 
     @api.model
-    def get_archive_threshold(self):
+    def _get_archive_threshold(self):
         """Largest share (percent) of the mirror one sync run may archive."""
-        raw = self.get_stored("archive_threshold") or str(DEFAULT_ARCHIVE_THRESHOLD)
+        raw = self._get_stored("archive_threshold") or str(DEFAULT_ARCHIVE_THRESHOLD)
         try:
             value = float(raw)
         except ValueError:
@@ -167,19 +192,19 @@ class WecomConfig(models.AbstractModel):
         return value
 
     @api.model
-    def get_user_match(self):
+    def _get_user_match(self):
         """How WeCom members are linked to Odoo users: off, login, email or mobile."""
-        mode = self.get_stored("user_match") or "login"
+        mode = self._get_stored("user_match") or "login"
         if mode not in USER_MATCH_MODES:
             raise UserError(_("Unknown way to link WeCom members to Odoo users: %r.") % mode)
         return mode
 
     @api.model
-    def get_duplicate_check_interval(self):
+    def _get_duplicate_check_interval(self):
         """Seconds during which WeCom drops a repeat of the same message to the same recipients
         (enable_duplicate_check), so that a retry after an unclear failure is not delivered twice.
         None when turned off (technical parameter set to 0)."""
-        raw = self.get_stored("duplicate_check_interval") or str(DEFAULT_DUPLICATE_CHECK_INTERVAL)
+        raw = self._get_stored("duplicate_check_interval") or str(DEFAULT_DUPLICATE_CHECK_INTERVAL)
         if not raw.isdigit() or int(raw) > 14400:
             raise UserError(_("The duplicate check interval must be a number of seconds up to 14400 (4 hours), "
                               "got %r.") % raw)

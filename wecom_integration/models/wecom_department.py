@@ -67,6 +67,9 @@ class WecomDepartment(models.Model):
 
     def action_view_members(self):
         self.ensure_one()
+        self.check_access_rights("read")
+        self.check_access_rule("read")
+        self.env["wecom.user"].check_access_rights("read")
         action = self.env.ref("wecom_integration.wecom_user_action").read()[0]
         action["domain"] = [("department_ids", "in", self.ids)]
         action["context"] = {"default_department_ids": [(6, 0, self.ids)]}

@@ -2,8 +2,11 @@
 
 A message sent at once is recorded through a cursor of its own, so what was delivered stays in
 the history even if the caller's transaction rolls back. A queued message belongs to the
-caller's transaction (nothing is queued if it rolls back) and is sent by the outbox cron, which
-claims messages with FOR UPDATE SKIP LOCKED so that several workers never send one twice.
+caller's transaction (nothing is queued if it rolls back) and is sent by a background job
+(wecom.job "message") right after the request's answer; so are the retries of what WeCom could
+not take. A delivery holds the message's row lock: two workers never send one message at once,
+and a message left "sending" by a process that died is found (its row is not locked) and sent
+again by its job, WeCom's duplicate check dropping what had already reached the members.
 """
 import json
 import logging
@@ -13,10 +16,14 @@ from datetime import datetime, timedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from ..jobs.runner import RetryLater
 from ..wecom import delivery
 from ..wecom.errors import WecomError
 from ..wecom.messages import build_payload
 from .own_cursor import CallerHoldsLock, own_env, visible_record
+
+SEND_GROUP = "wecom_integration.wecom_group_message_send"
+MANAGER_GROUP = "wecom_integration.wecom_group_manager"
 
 _logger = logging.getLogger(__name__)
 
@@ -64,7 +71,10 @@ class WecomMessage(models.Model):
     attempts = fields.Integer(readonly=True)
     next_attempt = fields.Datetime("Next attempt", readonly=True, index=True)
     sent_date = fields.Datetime("Sent", readonly=True)
+    sender_id = fields.Many2one("res.users", "Sent by", readonly=True, ondelete="set null", index=True,
+                                help="The Odoo user who sent or queued the message.")
     recalled_date = fields.Datetime("Recalled", readonly=True)
+    recalled_by_id = fields.Many2one("res.users", "Recalled by", readonly=True, ondelete="set null")
     business_type = fields.Char(readonly=True, index=True, help="e.g. approval, milestone (as in the original module).")
     business_id = fields.Char(readonly=True, index=True)
     res_model = fields.Char("Related document model", readonly=True, index=True)
@@ -91,13 +101,13 @@ class WecomMessage(models.Model):
         self._check_send_access()
         values = self._prepare(message_type, content, title, url, btntxt, articles, to_users, to_departments,
                                to_tags, to_all)
-        values.update(business_type=business_type or False,
-                      business_id=str(business_id) if business_id not in (None, False, "") else False,
-                      res_model=res_model or False, res_id=res_id or False,
+        values.update(self._origin_values(business_type, business_id, res_model, res_id),
                       unlinked_users=unlinked_users or False)
         if queue:
             values.update(status="queued", next_attempt=fields.Datetime.now())
-            return self.sudo().create(values).sudo(self.env.uid)
+            message = self.sudo().create(values)
+            message._enqueue_delivery()
+            return message.sudo(self.env.uid)
         sender = self._client()
         try:
             with own_env(self.env) as env:
@@ -111,13 +121,20 @@ class WecomMessage(models.Model):
         self._deliver_in_own_cursor(message_id, sender)
         return visible_record(self.env, self._name, message_id)
 
+    def _origin_values(self, business_type, business_id, res_model, res_id):
+        """Who sent it and for what: the same values for a delivered and an undeliverable message."""
+        return {"sender_id": self.env.uid, "business_type": business_type or False,
+                "business_id": str(business_id) if business_id not in (None, False, "") else False,
+                "res_model": res_model or False, "res_id": res_id or False}
+
     @api.model
     def _client(self):
         """What delivery needs, as this transaction configures it: (app client or the configuration
-        error, duplicate check interval)."""
+        error, duplicate check interval). Inside a request the client gives up fast on rate limits
+        (the retry is left to the background job); in a job it waits as WeCom asks."""
         config = self.env["wecom.config"]
         try:
-            return config.get_client("app"), config.get_duplicate_check_interval()
+            return config._get_client("app"), config._get_duplicate_check_interval()
         except UserError as error:
             return error, None
 
@@ -136,6 +153,9 @@ class WecomMessage(models.Model):
         unlinked = users - members.mapped("user_id")
         unlinked_text = ", ".join("%s (%s)" % (u.name, u.login) for u in unlinked) or None
         if not members:
+            # a bad message is refused as it would be with recipients: nothing recorded
+            self._validate_content(message_type, content, kwargs.get("title"), kwargs.get("url"),
+                                   kwargs.get("btntxt"), kwargs.get("articles"), to_all=False)
             return self._record_undeliverable(message_type, content, unlinked_text, kwargs)
         return self.send_message(message_type, content, to_users=members, unlinked_users=unlinked_text, **kwargs)
 
@@ -161,9 +181,14 @@ class WecomMessage(models.Model):
 
     # ------------------------------------------------------------------ validation
     def _check_send_access(self):
-        if not self.env.user.has_group("wecom_integration.wecom_group_message_send") and not self.env.user._is_superuser():
+        if not self.env.user.has_group(SEND_GROUP) and not self.env.user._is_superuser():
             raise AccessError(_("You are not allowed to send WeCom messages: it needs the group "
                                 "\"Send messages (wechat.message.send)\"."))
+
+    def _check_record_access(self):
+        """The messages must be readable by the user (record rules: senders see their own)."""
+        self.check_access_rights("read")
+        self.check_access_rule("read")
 
     @api.model
     def _resolve(self, model, key_field, items, label):
@@ -218,17 +243,10 @@ class WecomMessage(models.Model):
         if not (to_all or users or departments or tags):
             raise UserError(_("No recipients: give members, departments or tags (or to_all=True to send to "
                               "everyone in the app's visible range)."))
-        if message_type not in dict(MESSAGE_TYPES):
-            raise UserError(_("Unknown message type %r: use one of %s.")
-                            % (message_type, ", ".join(dict(MESSAGE_TYPES))))
         userids = users.with_context(prefetch_fields=False).mapped("userid")  # not every column of 10,000 rows
-        try:
-            # validates content, sizes and recipients exactly as they will be sent
-            build_payload(message_type, content=content, title=title, url=url, btntxt=btntxt, articles=articles,
-                          touser=userids[:1000], toparty=departments.mapped("wecom_id")[:100],
-                          totag=tags.mapped("tag_id")[:100], to_all=to_all, agent_id=1)
-        except WecomError as error:
-            raise UserError(error.describe(self._lang()))
+        self._validate_content(message_type, content, title, url, btntxt, articles, to_all=to_all,
+                               touser=userids[:1000], toparty=departments.mapped("wecom_id")[:100],
+                               totag=tags.mapped("tag_id")[:100])
         chunks = delivery.plan_chunks(userids, departments.mapped("wecom_id"), tags.mapped("tag_id"))
         return {
             "message_type": message_type, "content": content, "title": title or False, "url": url or False,
@@ -241,25 +259,98 @@ class WecomMessage(models.Model):
             "chunks": json.dumps(chunks, ensure_ascii=False),
         }
 
+    @api.model
+    def _validate_content(self, message_type, content, title, url, btntxt, articles, to_all=False, touser=None,
+                          toparty=(), totag=()):
+        """Refuse a message WeCom would refuse (type, content, sizes, recipients), as it will be sent."""
+        if message_type not in dict(MESSAGE_TYPES):
+            raise UserError(_("Unknown message type %(type)r: use one of %(types)s.")
+                            % {"type": message_type, "types": ", ".join(dict(MESSAGE_TYPES))})
+        try:
+            build_payload(message_type, content=content, title=title, url=url, btntxt=btntxt, articles=articles,
+                          touser=touser if touser is not None else ["validation"], toparty=toparty, totag=totag,
+                          to_all=to_all, agent_id=1)
+        except WecomError as error:
+            raise UserError(error.describe(self._lang()))
+
     def _lang(self):
         return "zh" if (self.env.lang or "").startswith("zh") else "en"
 
     @api.model
     def _record_undeliverable(self, message_type, content, unlinked_text, kwargs):
-        values = {"message_type": message_type if message_type in dict(MESSAGE_TYPES) else "text",
-                  "content": content, "title": kwargs.get("title") or False, "url": kwargs.get("url") or False,
+        values = {"message_type": message_type, "content": content, "title": kwargs.get("title") or False,
+                  "url": kwargs.get("url") or False, "btntxt": kwargs.get("btntxt") or False,
                   "status": "failed", "unlinked_users": unlinked_text,
-                  "errmsg": _("None of the recipients is linked to a WeCom member: nothing was sent."),
-                  "business_type": kwargs.get("business_type") or False,
-                  "business_id": str(kwargs["business_id"]) if kwargs.get("business_id") else False}
+                  "errmsg": _("None of the recipients is linked to a WeCom member: nothing was sent.")}
+        values.update(self._origin_values(kwargs.get("business_type"), kwargs.get("business_id"),
+                                          kwargs.get("res_model"), kwargs.get("res_id")))
         with own_env(self.env) as env:
             message_id = env[self._name].create(values).id
         return visible_record(self.env, self._name, message_id)
 
     # ------------------------------------------------------------------ delivery
     def _deliver_in_own_cursor(self, message_id, sender=None):
+        """Deliver in a transaction of its own, holding the message's row lock; returns the new
+        status, or None when another worker is delivering it right now."""
         with own_env(self.env) as env:
-            env[self._name].browse(message_id)._deliver(sender)
+            message = env[self._name].browse(message_id)
+            if not message._lock_for_delivery():
+                return None
+            return message._deliver(sender)
+
+    def _lock_for_delivery(self):
+        """Lock this message's row for its delivery (no one else sends it meanwhile); False if
+        another transaction holds it."""
+        self.env.cr.execute("SELECT id FROM wecom_message WHERE id = %s FOR UPDATE SKIP LOCKED", (self.id,))
+        locked = bool(self.env.cr.fetchone())
+        self.invalidate_cache(ids=self.ids)  # read what the last delivery wrote
+        return locked
+
+    def _enqueue_delivery(self, eta=None):
+        """Have the outbox job send this message (now, or at ``eta``)."""
+        self.ensure_one()
+        self.env["wecom.job"]._enqueue("message", _("Send WeCom message %(id)s") % {"id": self.id},
+                                       payload={"message_id": self.id}, eta=eta, res_model=self._name,
+                                       res_id=self.id, attempts=MAX_ATTEMPTS + 1)
+
+    @api.model
+    def _job_deliver(self, job, message_id):
+        """The "message" job: send what is pending; when WeCom asks to wait, try again at the
+        message's next attempt (its own schedule, RETRY_DELAYS), until it is sent or failed.
+        The delivery is committed even when the job is to be retried: what reached members stays."""
+        with own_env(self.env) as env:
+            message = env[self._name].browse(message_id).exists()
+            if not message:
+                return  # deleted meanwhile
+            if not message._lock_for_delivery():
+                raise RetryLater(_("Another worker is sending this message right now."), delay=30)
+            if message.status not in ("queued", "sending"):
+                return  # sent, recalled or failed meanwhile (a retry button, another job)
+            status = message._deliver()
+            next_attempt = fields.Datetime.from_string(message.next_attempt) if message.next_attempt else None
+        if status == "queued":
+            wait = (next_attempt - datetime.utcnow()).total_seconds() if next_attempt else None
+            raise RetryLater(_("WeCom could not take it now."), delay=max(wait, 0) if wait is not None else None)
+
+    @api.model
+    def _job_deliver_failed(self, job, error, message_id=None, **_payload):
+        """The job gave up (its worker died repeatedly): the message must not stay queued."""
+        self.env.cr.execute("""UPDATE wecom_message SET status = 'failed', errmsg = coalesce(errmsg, %s)
+                               WHERE id = %s AND status IN ('queued', 'sending')""", (error, message_id))
+
+    @api.model
+    def _requeue_orphans(self):
+        """Messages left "sending" by a process that died (their row is not locked by a delivery):
+        queue them again; the duplicate check keeps members from getting them twice."""
+        with own_env(self.env, serialized=False) as env:
+            env.cr.execute("""SELECT id FROM wecom_message WHERE status = 'sending'
+                              AND write_date < now() at time zone 'UTC' - interval '1 minute'
+                              FOR UPDATE SKIP LOCKED""")
+            ids = [row[0] for row in env.cr.fetchall()]
+            for message in env[self._name].browse(ids):
+                message.write({"status": "queued", "next_attempt": fields.Datetime.now()})
+                message._enqueue_delivery()
+        return len(ids)
 
     def _deliver(self, sender=None):
         """Send the pending chunks of this message and record WeCom's answers.
@@ -308,73 +399,85 @@ class WecomMessage(models.Model):
             values["sent_date"] = fields.Datetime.now()
         values["status"] = status
         self.write(values)
+        if status == "queued" and not self.env.context.get("wecom_job_id"):
+            self._enqueue_delivery(eta=fields.Datetime.from_string(values["next_attempt"]))
         _logger.info("WeCom message %s: %s after attempt %s", self.id, status, attempts)
         return status
-
-    # ------------------------------------------------------------------ outbox
-    @api.model
-    def _cron_process_outbox(self, limit=100):
-        """Send queued messages and due retries, one per transaction, claimed with SKIP LOCKED."""
-        done = 0
-        while done < limit:
-            # READ COMMITTED: under REPEATABLE READ, claiming a row another worker has just sent
-            # fails with a serialization error instead of skipping it
-            with own_env(self.env, serialized=False) as env:
-                env.cr.execute("""SELECT id FROM wecom_message
-                                  WHERE status = 'queued'
-                                    AND (next_attempt IS NULL OR next_attempt <= now() at time zone 'UTC')
-                                  ORDER BY next_attempt NULLS FIRST, id
-                                  LIMIT 1 FOR UPDATE SKIP LOCKED""")
-                row = env.cr.fetchone()
-                if not row:
-                    break
-                env[self._name].browse(row[0])._deliver()
-            done += 1
-        return done
 
     # ------------------------------------------------------------------ buttons
     def retry(self):
         """Send again what failed (failed messages, or the failed part of a partial one)."""
-        self._check_send_access()
-        retryable = self.filtered(lambda m: m.status in ("failed", "partial", "queued"))
-        if not retryable or retryable != self:
-            raise UserError(_("Only failed, partially delivered or queued messages can be retried."))
-        sender = self._client()  # one client for all of them: its token is read once
-        for message in retryable:
-            chunks = json.loads(message.chunks or "[]")
-            failed = [c for c in chunks if c["status"] == delivery.FAILED]
-            if not chunks or (message.status != "queued" and not failed):
-                raise UserError(_("Message %s has no failed delivery to retry (its invalid recipients were "
-                                  "refused by WeCom and would be refused again).") % message.id)
-            for chunk in failed:
-                chunk["status"] = delivery.PENDING
-            with own_env(self.env) as env:
-                env[self._name].browse(message.id).write({"chunks": json.dumps(chunks, ensure_ascii=False),
-                                                          "status": "sending"})
-            self._deliver_in_own_cursor(message.id, sender)
-        self.invalidate_cache()
+        results = self._retry_each()
+        refused = [reason for _id, status, reason in results if reason]
+        if refused:
+            raise UserError("\n".join(refused))
         return True
 
-    def recall(self):
-        """Recall sent messages from the members' WeCom clients (WeCom allows it for 24 hours)."""
+    def _retry_each(self):
+        """Retry each message on its own: [(id, new status, None) or (id, status, why not)]."""
         self._check_send_access()
+        self._check_record_access()
+        sender = self._client()  # one client for all of them: its token is read once
+        results = []
         for message in self:
+            reason = message._retry_refusal()
+            if reason:
+                results.append((message.id, message.status, reason))
+                continue
+            chunks = json.loads(message.chunks or "[]")
+            for chunk in chunks:
+                if chunk["status"] == delivery.FAILED:
+                    chunk["status"] = delivery.PENDING
+            with own_env(self.env) as env:
+                locked = env[self._name].browse(message.id)
+                if not locked._lock_for_delivery():
+                    results.append((message.id, message.status,
+                                    _("Message %(id)s is being sent right now.") % {"id": message.id}))
+                    continue
+                locked.write({"chunks": json.dumps(chunks, ensure_ascii=False), "status": "sending"})
+                status = locked._deliver(sender)
+            results.append((message.id, status, None))
+        self.invalidate_cache()
+        return results
+
+    def _retry_refusal(self):
+        """Why this message cannot be retried, or None."""
+        if self.status not in ("failed", "partial", "queued"):
+            return _("Message %(id)s is %(status)s: only failed, partially delivered or queued messages can be "
+                     "retried.") % {"id": self.id, "status": self.status}
+        chunks = json.loads(self.chunks or "[]")
+        if not chunks or (self.status != "queued" and not any(c["status"] == delivery.FAILED for c in chunks)):
+            return _("Message %(id)s has no failed delivery to retry (its invalid recipients were refused by "
+                     "WeCom and would be refused again).") % {"id": self.id}
+        return None
+
+    def recall(self):
+        """Recall sent messages from the members' WeCom clients (WeCom allows it for 24 hours).
+        Their sender or a WeCom Manager may; the message records who recalled it and when."""
+        self._check_send_access()
+        self._check_record_access()
+        manager = self.env.user._is_superuser() or self.env.user.has_group(MANAGER_GROUP)
+        for message in self:
+            if not manager and message.sender_id != self.env.user:
+                raise AccessError(_("Only its sender or a WeCom Manager may recall message %(id)s.")
+                                  % {"id": message.id})
             if message.status not in ("sent", "partial") or not message.msgid:
-                raise UserError(_("Only sent messages can be recalled (message %s is %s).")
-                                % (message.id, message.status))
+                raise UserError(_("Only sent messages can be recalled (message %(id)s is %(status)s).")
+                                % {"id": message.id, "status": message.status})
             sent = fields.Datetime.from_string(message.sent_date)
             if datetime.utcnow() - sent > RECALL_WINDOW:
-                raise UserError(_("Message %s was sent more than 24 hours ago: WeCom no longer recalls it.")
-                                % message.id)
-            client = self.env["wecom.config"].get_client("app")
+                raise UserError(_("Message %(id)s was sent more than 24 hours ago: WeCom no longer recalls it.")
+                                % {"id": message.id})
+        client = self.env["wecom.config"]._get_client("app")
+        for message in self:
             try:
                 for msgid in message.msgid.split("\n"):
                     client.message_recall(msgid)
             except WecomError as error:
                 raise UserError(error.describe(self._lang()))
             with own_env(self.env) as env:
-                env[self._name].browse(message.id).write({"status": "recalled",
-                                                          "recalled_date": fields.Datetime.now()})
+                env[self._name].browse(message.id).write({"status": "recalled", "recalled_date": fields.Datetime.now(),
+                                                          "recalled_by_id": self.env.uid})
         self.invalidate_cache()
         return True
 
@@ -387,6 +490,7 @@ class WecomMessage(models.Model):
         Meant for server and automated actions: ``env['wecom.message'].notify_record_users(records)``.
         Returns the ids of the messages.
         """
+        self._check_send_access()
         message_ids = []
         base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "")
         for record in records:

@@ -1,12 +1,16 @@
 """One row per directory sync run, written in a cursor of its own so that it is visible while
 the run is going and survives a run that fails."""
+from datetime import datetime, timedelta
+
 from odoo import api, fields, models
 
 SYNC_TYPES = [("department", "Departments"), ("user", "Members"), ("tag", "Tags"), ("all", "Full sync"),
               ("event", "Callback event")]
 TRIGGERS = [("cron", "Scheduled"), ("manual", "Manual"), ("api", "API"), ("callback", "Callback"),
             ("retry", "Automatic retry")]
-STATUSES = [("running", "Running"), ("success", "Success"), ("partial", "Partial"), ("failed", "Failed")]
+STATUSES = [("queued", "Queued"), ("running", "Running"), ("success", "Success"), ("partial", "Partial"),
+            ("failed", "Failed")]
+DEFAULT_RETENTION_DAYS = 90
 
 
 class WecomSyncLog(models.Model):
@@ -48,3 +52,13 @@ class WecomSyncLog(models.Model):
         for log in self:
             log.name = "%s #%s" % (labels.get(log.sync_type, log.sync_type), log.id)
 
+    @api.model
+    def _purge_old(self, now=None):
+        """Forget finished runs (and their item errors) after the retention period (technical
+        parameter wecom_integration.sync_log_retention_days, default 90)."""
+        raw = self.env["wecom.config"]._get_stored("sync_log_retention_days") or str(DEFAULT_RETENTION_DAYS)
+        days = int(raw) if raw.isdigit() else DEFAULT_RETENTION_DAYS
+        limit = fields.Datetime.to_string((now or datetime.utcnow()) - timedelta(days=days))
+        self.env.cr.execute("""DELETE FROM wecom_sync_log WHERE status NOT IN ('queued', 'running')
+                                 AND coalesce(end_date, start_date) < %s""", (limit,))
+        return self.env.cr.rowcount

@@ -7,13 +7,12 @@ One run per kind at a time: a PostgreSQL advisory lock held by the caller's tran
 """
 import json
 import logging
-import queue
-import threading
 import time
 from collections import namedtuple
 from datetime import datetime, timedelta
 
-import odoo
+import psycopg2
+
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
@@ -23,6 +22,7 @@ from ..sync.outcome import SyncOutcome, SyncRefused
 from ..sync.writers import DepartmentWriter, TagWriter, UserWriter
 from ..wecom.directory import fetch_departments, fetch_tags, fetch_users
 from ..wecom.errors import WecomError
+from ..jobs.runner import run_after_response
 from .own_cursor import CallerHoldsLock, after_rollback, own_cursor, own_env, visible_record
 
 _logger = logging.getLogger(__name__)
@@ -31,6 +31,11 @@ KINDS = {"department": ("department",), "user": ("user",), "tag": ("tag",),
          "all": ("department", "user", "tag"), "event": ("department", "user", "tag")}
 LOCK_NAMESPACE = 0x57C0  # "WeCom": first key of the two-key advisory lock
 LOCK_KEYS = {"department": 1, "user": 2, "tag": 3}
+# held by the transaction of a running sync for its log: a "running" log whose lock is free belongs
+# to a process that died (kill -9, a recycled worker) and is marked interrupted
+RUN_LOCK_NAMESPACE = 0x57C2
+PUBLIC_TRIGGERS = ("manual", "api")
+EVENT_LOCK_WAIT_MS = 30000  # contact changes wait this long for a running sync instead of failing
 PERMISSION_GROUPS = {
     "department": "wecom_integration.wecom_group_sync_department",
     "user": "wecom_integration.wecom_group_sync_user",
@@ -64,19 +69,98 @@ class WecomSyncService(models.AbstractModel):
     # ------------------------------------------------------------------ public API
     @api.model
     def sync_departments(self, trigger="manual"):
-        return self._run("department", trigger)
+        return self._run_public("department", trigger)
 
     @api.model
     def sync_users(self, trigger="manual"):
-        return self._run("user", trigger)
+        return self._run_public("user", trigger)
 
     @api.model
     def sync_tags(self, trigger="manual"):
-        return self._run("tag", trigger)
+        return self._run_public("tag", trigger)
 
     @api.model
     def sync_all(self, trigger="manual"):
-        return self._run("all", trigger)
+        return self._run_public("all", trigger)
+
+    def _run_public(self, sync_type, trigger):
+        self._check_permission(sync_type)
+        if trigger not in PUBLIC_TRIGGERS:
+            raise UserError(_("A sync can be started as %(allowed)s, not %(trigger)r.")
+                            % {"allowed": " or ".join(PUBLIC_TRIGGERS), "trigger": trigger})
+        return self._run(sync_type, trigger)
+
+    @api.model
+    def start_sync(self, sync_type, trigger="manual"):
+        """Queue a sync run in the background and return its log at once ("queued", then
+        "running" and its outcome), for the caller to open or poll. Raises WecomSyncBusy at once
+        when a run of this kind is going on or queued."""
+        if sync_type not in PERMISSION_GROUPS or sync_type == "event":
+            raise UserError(_("Unknown sync type %(type)r.") % {"type": sync_type})
+        self._check_permission(sync_type)
+        if trigger not in PUBLIC_TRIGGERS:
+            raise UserError(_("A sync can be started as %(allowed)s, not %(trigger)r.")
+                            % {"allowed": " or ".join(PUBLIC_TRIGGERS), "trigger": trigger})
+        self._check_idle(KINDS[sync_type])  # busy now: 409 at once
+        self._check_not_queued(KINDS[sync_type])
+        log_id = self._queue_run(sync_type, trigger, started_by=self.env.uid)
+        return visible_record(self.env, "wecom.sync.log", log_id)
+
+    def _check_idle(self, kinds):
+        """Raise WecomSyncBusy when a run holds one of ``kinds``, without keeping the lock (the
+        queued run takes it once this transaction has ended)."""
+        for kind in kinds:
+            self.env.cr.execute("SELECT pg_try_advisory_lock(%s, %s)", (LOCK_NAMESPACE, LOCK_KEYS[kind]))
+            if self.env.cr.fetchone()[0]:
+                self.env.cr.execute("SELECT pg_advisory_unlock(%s, %s)", (LOCK_NAMESPACE, LOCK_KEYS[kind]))
+            else:
+                self._lock([kind])  # raises the "already running" error
+
+    def _check_not_queued(self, kinds):
+        # queued logs are committed by other transactions: read them as they are now
+        with own_cursor(self.pool, serialized=False) as cr:
+            cr.execute("SELECT sync_type FROM wecom_sync_log WHERE status = 'queued'")
+            queued_types = [row[0] for row in cr.fetchall()]
+        for queued in queued_types:
+            if set(KINDS[queued]).intersection(kinds):
+                raise WecomSyncBusy(_("A sync of this kind is already queued: its log is in WeCom > Sync Logs."))
+
+    def _queue_run(self, sync_type, trigger, started_by=False, attempt=1, retry_of=None, eta=None):
+        """Queue a run: its log ("queued") and its job, committed at once (the caller may roll
+        back: a retry is planned by a run that failed). Returns the log id."""
+        with self._log_env() as env:
+            log = env["wecom.sync.log"].create({
+                "sync_type": sync_type, "trigger": trigger, "status": "queued", "attempt": attempt,
+                "retry_of_id": retry_of, "user_id": started_by,
+                "start_date": fields.Datetime.to_string(eta) if eta else fields.Datetime.now()})
+            job_id = env["wecom.job"]._enqueue(
+                "sync", log.name, eta=eta, res_model="wecom.sync.log", res_id=log.id, run_after_response=False,
+                payload={"sync_type": sync_type, "trigger": trigger, "log_id": log.id, "attempt": attempt,
+                         "retry_of": retry_of, "user_id": started_by or None})
+            log_id = log.id
+        if eta is None:  # committed above: it may run as soon as this request has answered
+            run_after_response(self.env, job_id)
+        return log_id
+
+    # ------------------------------------------------------------------ background job
+    @api.model
+    def _job_sync(self, job, sync_type, trigger, log_id, attempt=1, retry_of=None, user_id=None):
+        """Run a queued sync (wecom.job "sync"); its outcome is on its log, a failure plans its retry."""
+        service = self.sudo(user_id) if user_id else self
+        try:
+            service._run(sync_type, trigger, attempt=attempt, retry_of=retry_of, log_id=log_id)
+        except WecomSyncError:
+            pass  # the log says why, and a transient failure has its retry queued
+        except UserError as error:  # busy, or the user who queued it may no longer sync: say so on the log
+            self._log_write(log_id, dict(status="failed", error_message=error.name, **self._timing(time.time())))
+
+    @api.model
+    def _job_sync_failed(self, job, error, log_id=None, **_payload):
+        """The job died before its run could report: its log must not stay queued or running."""
+        if log_id:
+            self.env.cr.execute("""UPDATE wecom_sync_log SET status = 'failed', error_message = %s,
+                                          end_date = now() at time zone 'UTC'
+                                   WHERE id = %s AND status IN ('queued', 'running')""", (error, log_id))
 
     # ------------------------------------------------------------------ scheduler entry points
     @api.model
@@ -91,22 +175,8 @@ class WecomSyncService(models.AbstractModel):
     def _cron_sync_departments(self):
         self._run_quietly("department", "cron")
 
-    @api.model
-    def _cron_retry_failed(self, now=None):
-        """Retry runs that failed for a transient reason once their retry time has come."""
-        now = now or fields.Datetime.now()
-        # read and mark in the log's own cursor: the logs were committed there
-        with self._log_env() as env:
-            due = env["wecom.sync.log"].search(
-                [("status", "=", "failed"), ("retry_at", "!=", False), ("retry_at", "<=", now),
-                 ("retried", "=", False)], order="retry_at")
-            due.write({"retried": True})
-            todo = [(log.id, log.sync_type, log.attempt) for log in due]
-        for log_id, sync_type, attempt in todo:
-            self._run_quietly(sync_type, "retry", attempt=attempt + 1, retry_of=log_id)
-
     def _run_quietly(self, sync_type, trigger, **kwargs):
-        if not self.env["wecom.config"].is_configured():
+        if not self.env["wecom.config"]._is_configured():
             _logger.info("WeCom is not configured: scheduled %s sync skipped", sync_type)
             return
         try:
@@ -115,24 +185,27 @@ class WecomSyncService(models.AbstractModel):
             _logger.warning("WeCom %s sync (%s) did not complete: %s", sync_type, trigger, error)
 
     # ------------------------------------------------------------------ the run
-    def _run(self, sync_type, trigger, attempt=1, retry_of=None, on_start=None, work=None):
+    def _run(self, sync_type, trigger, attempt=1, retry_of=None, work=None, log_id=None, wait_for_lock=False):
         """One sync run with its lock and log. ``work(env, clients, outcome)`` does the fetching
-        and writing (default: the directory sync of ``sync_type``)."""
+        and writing (default: the directory sync of ``sync_type``). ``log_id``: the log of a
+        queued run; ``wait_for_lock``: wait for a running sync instead of raising WecomSyncBusy."""
         self._check_permission(sync_type)
         kinds = KINDS[sync_type]
-        self._lock(kinds)
+        self._lock(kinds, wait=wait_for_lock)
         started_by = False if trigger in ("cron", "retry", "callback") else self.env.uid  # nobody started it
-        log_id = self._log_create({"sync_type": sync_type, "trigger": trigger, "attempt": attempt,
-                                   "retry_of_id": retry_of, "user_id": started_by})
-        if on_start:
-            on_start(log_id)
+        if log_id is None:
+            log_id = self._log_create({"sync_type": sync_type, "trigger": trigger, "attempt": attempt,
+                                       "retry_of_id": retry_of, "user_id": started_by})
+        else:
+            self._hold_run_lock(log_id)
+            self._log_write(log_id, {"status": "running", "start_date": fields.Datetime.now()})
         started = time.time()
         try:
             config = self.env["wecom.config"]
-            settings = config.get_settings()
-            clients = Clients(app=config.get_client("app", settings),
-                              contact=config.get_client("contact", settings) if settings["contact_secret"] else None,
-                              threshold=config.get_archive_threshold(), user_match=config.get_user_match())
+            settings = config._get_settings()
+            clients = Clients(app=config._get_client("app", settings),
+                              contact=config._get_client("contact", settings) if settings["contact_secret"] else None,
+                              threshold=config._get_archive_threshold(), user_match=config._get_user_match())
             outcome = SyncOutcome()
             env = self.sudo().env  # permission checked above; the mirror is system data
             with self.env.cr.savepoint():
@@ -168,7 +241,7 @@ class WecomSyncService(models.AbstractModel):
         return work
 
     @api.model
-    def apply_events(self, events):
+    def _apply_events(self, events):
         """Apply contact-change events (wecom.callback.event) in one run logged as "event" /
         "callback"; marks them applied, or to retry. Returns the log, or None when another sync
         holds the directory (the events stay pending for the next try)."""
@@ -179,7 +252,7 @@ class WecomSyncService(models.AbstractModel):
             env["wecom.user"]._link_odoo_users(clients.user_match)
 
         try:
-            log = self.sudo()._run("event", "callback", work=work)
+            log = self.sudo()._run("event", "callback", work=work, wait_for_lock=True)
         except WecomSyncBusy:
             return None
         except WecomSyncError as error:
@@ -191,12 +264,46 @@ class WecomSyncService(models.AbstractModel):
     def _fail(self, log_id, sync_type, started, error, attempt):
         message = error.name if isinstance(error, UserError) else str(error)
         values = dict(status="failed", error_message=message, **self._timing(started))
-        # failed events are retried by their own cron (wecom.callback.event), not as a sync
-        if isinstance(error, WecomError) and error.transient and attempt <= len(RETRY_DELAYS) and sync_type != "event":
-            retry_at = datetime.utcnow() + timedelta(seconds=RETRY_DELAYS[attempt - 1])
-            values["retry_at"] = fields.Datetime.to_string(retry_at)
         self._log_write(log_id, values)
+        # failed events are retried as events (their job), not as a sync
+        if isinstance(error, WecomError) and error.transient and sync_type != "event":
+            self._plan_retry(log_id, sync_type, attempt)
         raise WecomSyncError(self._failed_label(sync_type) % message, log_id=log_id, cause=error, reason=message)
+
+    def _plan_retry(self, log_id, sync_type, attempt):
+        """Queue the next attempt of a run that failed for a transient reason (or was interrupted),
+        after 2, 10 and 30 minutes; each attempt has a log of its own."""
+        if attempt > len(RETRY_DELAYS):
+            return None
+        retry_at = datetime.utcnow() + timedelta(seconds=RETRY_DELAYS[attempt - 1])
+        self._log_write(log_id, {"retry_at": fields.Datetime.to_string(retry_at)})
+        return self._queue_run(sync_type, "retry", attempt=attempt + 1, retry_of=log_id, eta=retry_at)
+
+    # ------------------------------------------------------------------ runs that died
+    @api.model
+    def _reap_interrupted_runs(self):
+        """Mark failed ("interrupted") the running logs whose process died, and retry them like a
+        transient failure. A running sync holds its log's advisory lock (RUN_LOCK_NAMESPACE) in
+        its transaction; PostgreSQL releases it when that connection goes."""
+        reaped = []
+        with own_cursor(self.pool, serialized=False) as cr:
+            cr.execute("SELECT id, sync_type, attempt FROM wecom_sync_log WHERE status = 'running' ORDER BY id")
+            for log_id, sync_type, attempt in cr.fetchall():
+                cr.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", (RUN_LOCK_NAMESPACE, log_id))
+                if not cr.fetchone()[0]:
+                    continue  # its run goes on
+                cr.execute("""UPDATE wecom_sync_log SET status = 'failed', error_message = %s,
+                                     end_date = now() at time zone 'UTC'
+                              WHERE id = %s AND status = 'running'""",
+                           (_("Interrupted: the process running this sync stopped (restarted, killed or out of "
+                              "memory) before it finished. Nothing was saved."), log_id))
+                if cr.rowcount:
+                    reaped.append((log_id, sync_type, attempt))
+        for log_id, sync_type, attempt in reaped:
+            _logger.warning("WeCom %s sync (log %s) was interrupted: retrying", sync_type, log_id)
+            if sync_type != "event":  # the events stay pending: their job applies them again
+                self._plan_retry(log_id, sync_type, attempt)
+        return len(reaped)
 
     def _failed_label(self, sync_type):
         return {"department": _("Department sync failed: %s"), "user": _("Member sync failed: %s"),
@@ -213,22 +320,46 @@ class WecomSyncService(models.AbstractModel):
             raise AccessError(_("You are not allowed to run this WeCom sync: it needs the group \"%s\".")
                               % group.name)
 
-    def _lock(self, kinds):
+    def _lock(self, kinds, wait=False):
         for kind in kinds:
+            if wait and self._wait_for_lock(kind):
+                continue
             self.env.cr.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", (LOCK_NAMESPACE, LOCK_KEYS[kind]))
             if not self.env.cr.fetchone()[0]:
                 labels = dict(self.env["wecom.sync.log"]._fields["sync_type"]._description_selection(self.env))
                 raise WecomSyncBusy(_("A sync of this kind is already running (%s). Wait for it to finish: "
                                       "its progress is in WeCom > Sync Logs.") % labels[kind])
 
+    def _wait_for_lock(self, kind):
+        """Wait (up to EVENT_LOCK_WAIT_MS) for the run holding ``kind``; False on timeout."""
+        self.env.cr.execute("SAVEPOINT wecom_lock_wait")
+        try:
+            self.env.cr.execute("SET LOCAL lock_timeout = %s", (EVENT_LOCK_WAIT_MS,))
+            self.env.cr.execute("SELECT pg_advisory_xact_lock(%s, %s)", (LOCK_NAMESPACE, LOCK_KEYS[kind]),
+                                log_exceptions=False)
+        except psycopg2.OperationalError:
+            self.env.cr.execute("ROLLBACK TO SAVEPOINT wecom_lock_wait")
+            return False
+        self.env.cr.execute("SET LOCAL lock_timeout = 0")
+        self.env.cr.execute("RELEASE SAVEPOINT wecom_lock_wait")
+        return True
+
+    def _hold_run_lock(self, log_id):
+        """This transaction runs the sync of ``log_id``: hold its liveness lock until it ends."""
+        self.env.cr.execute("SELECT pg_advisory_xact_lock(%s, %s)", (RUN_LOCK_NAMESPACE, log_id))
+
     # ------------------------------------------------------------------ the log, in its own cursor
     def _log_env(self):
         return own_env(self.env)
 
     def _log_create(self, values):
+        """The "running" log of a run in this transaction, committed at once in a cursor of its own;
+        the run's liveness lock is taken before that commit, so no one sees it running unlocked."""
         try:
             with self._log_env() as env:
-                return env["wecom.sync.log"].create(values).id
+                log_id = env["wecom.sync.log"].create(values).id
+                self._hold_run_lock(log_id)
+                return log_id
         except CallerHoldsLock:
             raise UserError(_("The sync cannot write its log while this transaction is changing your user "
                               "record: save your other changes first, then sync."))
@@ -241,30 +372,6 @@ class WecomSyncService(models.AbstractModel):
         with own_cursor(self.pool) as cr:
             cr.execute("UPDATE wecom_sync_log SET status = 'failed', error_message = %s "
                        "WHERE id = %s AND status IN ('success', 'partial')", (message, log_id))
-
-    @api.model
-    def start_in_background(self, sync_type, trigger="api"):
-        """Start a run in a thread and transaction of its own; return its log once it is running,
-        for the caller to poll. Raises WecomSyncBusy at once if a run of this kind is going on."""
-        self._check_permission(sync_type)
-        if self.pool.in_test_mode():
-            return self._run(sync_type, trigger)  # HttpCase: one shared test cursor, so run inline
-        started = queue.Queue()
-        dbname, uid, context = self.env.cr.dbname, self.env.uid, dict(self.env.context)
-
-        def work():
-            with api.Environment.manage():
-                try:
-                    with odoo.registry(dbname).cursor() as cr:  # committed when the run ends well
-                        api.Environment(cr, uid, context)[self._name]._run(sync_type, trigger, on_start=started.put)
-                except Exception as error:  # the log says what happened; tell the waiting caller too
-                    started.put(error)
-
-        threading.Thread(target=work, name="wecom-%s-sync" % sync_type, daemon=True).start()
-        first = started.get(timeout=60)
-        if isinstance(first, Exception):
-            raise first
-        return visible_record(self.env, "wecom.sync.log", first)
 
     # ------------------------------------------------------------------ buttons and menu actions
     @api.model

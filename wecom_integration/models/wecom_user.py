@@ -42,10 +42,12 @@ class WecomUser(models.Model):
     _sql_constraints = [("user_id_uniq", "unique(user_id)", "An Odoo user can be linked to one WeCom member only.")]
 
     @api.model_cr
-    def init(self):
+    def _auto_init(self):
+        result = super(WecomUser, self)._auto_init()
         # WeCom userids are case-insensitive: "ZhangSan" and "zhangsan" are one member.
         self.env.cr.execute("CREATE UNIQUE INDEX IF NOT EXISTS wecom_user_userid_lower_uniq "
                             "ON wecom_user (lower(userid))")
+        return result
 
     @api.constrains("userid")
     def _check_userid(self):

@@ -1,9 +1,12 @@
 """Apply WeCom contact-change events (callbacks) to the mirror: incremental sync.
 
-Since 2022 the events of a contact-sync callback carry ids only (UserID, Department, Id,
-ParentId), so every change is re-read from WeCom: the member with user/get, the department tree
-with one department/list, the tags with tag/list and tag/get. The writers then apply it as a
-full sync would, without archiving what the events do not mention.
+An event is a hint, not an order: whoever can post to the callback URL, and whatever the event
+says, only what WeCom answers is written. Every member an event names is read again with
+user/get: it is written as WeCom returns it, archived only when WeCom no longer knows it
+(60111), and a userid change is followed only when WeCom knows the new userid and no longer the
+old one. The department tree is read with one department/list, the tags with tag/list and
+tag/get. The writers then apply it as a full sync would, without archiving what the events do
+not mention.
 """
 from collections import OrderedDict
 
@@ -28,8 +31,8 @@ def changes_only(outcome):
 
 
 def member_actions(events):
-    """[(old userid, new userid)] renames and {lower(userid): (userid, "upsert"|"delete")}, the last
-    event of each member winning."""
+    """([(old userid, new userid)] renames the events announce, {lower(userid): (userid, "upsert"|"delete")}
+    with the last event of each member winning). What is done is WeCom's answer, not the action."""
     renames, actions = [], OrderedDict()
     for event in events:
         userid, new = event.get("UserID") or "", event.get("NewUserID") or ""
@@ -63,25 +66,42 @@ def apply_events(env, events, app, contact, threshold):
 
 def apply_member_events(env, app, departments, events, threshold):
     renames, actions = member_actions(events)
+    # every userid an event names, read once: WeCom's answers decide what happens
+    userids = OrderedDict()
+    for old, new in renames:
+        userids.setdefault(old.lower(), old)
+        userids.setdefault(new.lower(), new)
+    for key, (userid, _action) in actions.items():
+        userids.setdefault(key, userid)
+    answers = dict(zip(userids, fetch_members(app, list(userids.values()))))
+    for _key, (_member, error) in answers.items():
+        if error is not None and error.errcode not in (NOT_FOUND, NO_PRIVILEGE):
+            raise error  # the run fails and the events are tried again
     writer = UserWriter(env, threshold)
     for old, new in renames:
-        writer.rename(old, new)
-    fetched, outcome = {}, SyncOutcome()
-    upserts = [(key, userid) for key, (userid, action) in actions.items() if action == "upsert"]
-    deleted = [key for key, (_userid, action) in actions.items() if action == "delete"]
-    for (key, userid), (member, error) in zip(upserts, fetch_members(app, [u for _k, u in upserts])):
+        if answers[new.lower()][1] is None and _unknown(answers[old.lower()]):
+            writer.rename(old, new)
+        else:  # not what WeCom says: the old userid is read again like any changed member
+            actions.setdefault(old.lower(), (old, "upsert"))
+    fetched, deleted, outcome = {}, [], SyncOutcome()
+    for key, (userid, _action) in actions.items():
+        member, error = answers[key]
         if error is None:
             fetched[key] = member
         elif error.errcode == NOT_FOUND:
-            deleted.append(key)
-        elif error.errcode == NO_PRIVILEGE:
+            deleted.append(key)  # WeCom confirms it is gone
+        else:
             outcome.total += 1
             outcome.error("user", userid, _("WeCom does not let the app read this member (outside its visible "
-                                            "range): widen the app's visible range."))
-        else:
-            raise error  # the run fails and the events are tried again
+                                            "range), so the change could not be confirmed: widen the app's "
+                                            "visible range."))
     if fetched:
         outcome.merge(writer.apply(fetched, departments, complete=False))
     if deleted:
         outcome.merge(writer.archive_keys(deleted))
     return outcome
+
+
+def _unknown(answer):
+    """True when WeCom's answer to user/get says the member does not exist."""
+    return answer[1] is not None and answer[1].errcode == NOT_FOUND

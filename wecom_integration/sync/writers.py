@@ -19,6 +19,9 @@ USER_COLUMNS = ["userid", "name", "alias", "position", "telephone", "status", "m
 # fields a privacy-restricted app gets empty (or "0" for gender): empty means "not told", not "none"
 SENSITIVE_USER_FIELDS = ("mobile", "email", "biz_mail", "avatar", "gender")
 TAG_COLUMNS = ["tag_id", "name"]
+# an archived member older than this is never paired with a new userid: after that long, the same
+# name in the same departments is more likely a new colleague than a rename
+REVIVE_DAYS = 30
 
 
 def _paths(names, parents):
@@ -160,7 +163,9 @@ class UserWriter(Writer):
         led = self._led_departments(departments)
         todo, failed = self._changed_members(outcome, users, index, dept_ids, led)
         gone = [key for key, stored in index.items() if complete and stored[1] and key not in users]
-        self.table.load([key for key in list(todo) + gone if key in index])
+        # archived lately under a userid WeCom does not know: maybe the same member, renamed
+        revivable = self._recently_archived(users, index) if complete and any(k not in index for k in todo) else []
+        self.table.load([key for key in list(todo) + gone + revivable if key in index])
         wanted, memberships, leaderships, direct_leaders = {}, {}, {}, {}
         for key, (member, fingerprint) in todo.items():
             wecom_depts = [int(d) for d in member.get("department") or []]
@@ -171,7 +176,7 @@ class UserWriter(Writer):
             leaderships[key] = set(dept_ids[d] for d, flag in zip(wecom_depts, flags) if int(flag or 0) == 1)
             leaderships[key].update(dept_ids[d] for d in led.get(key, ()) if d in dept_ids)
             direct_leaders[key] = [u.lower() for u in member.get("direct_leader") or []]
-        self._follow_renames(wanted, memberships, gone)
+        self._follow_renames(wanted, memberships, gone + revivable)
         creates, updates, unchanged, _archive = self.table.plan(wanted, archive_missing=False)
         archive = [key for key in gone if key in self.table.rows]  # renamed members were taken out
         self.check_archive_threshold(_("members"), len(archive), sum(1 for stored in index.values() if stored[1]))
@@ -259,9 +264,18 @@ class UserWriter(Writer):
                 led.setdefault(userid.lower(), []).append(dept["id"])
         return {key: tuple(sorted(ids)) for key, ids in led.items()}
 
+    def _recently_archived(self, users, index):
+        """Lower-case userids of members archived in the last REVIVE_DAYS days that WeCom no longer
+        lists: candidates for a rename that was missed (or a record renamed wrongly)."""
+        self.env.cr.execute("SELECT lower(userid) FROM wecom_user WHERE NOT active "
+                            "AND write_date > now() at time zone 'UTC' - %s * interval '1 day'", (REVIVE_DAYS,))
+        return [key for (key,) in self.env.cr.fetchall() if key not in users and key in index]
+
     def _follow_renames(self, wanted, memberships, gone):
         """A member whose userid changed looks like one member gone and one new. Pair them when the
-        match is unambiguous (same name and same departments), so the record and its links stay."""
+        match is unambiguous (same name and same departments), so the record, its links and its
+        Odoo user stay. ``gone`` also holds members archived lately under a userid WeCom does not
+        know (a rename missed, or applied from a forged event before events were confirmed)."""
         rows, index = self.table.rows, self.table.index
         new = [k for k in wanted if k not in index]
         if not gone or not new:

@@ -22,14 +22,31 @@ EMULATOR_URL = "http://wecom-emulator.test/cgi-bin"
 WECOM_ENV_VARS = [var for names in ENV_VARS.values() for var in names]
 
 
-def clear_own_cursor_rows(registry):
-    # Tokens and sync logs are committed in a cursor of their own: they outlive the test transaction.
+# rows the addon commits through cursors of its own: they outlive the test transaction
+OWN_CURSOR_TABLES = ("wecom_sync_log", "wecom_message", "wecom_job", "wecom_callback_event")
+
+
+def table_marks(registry, tables=OWN_CURSOR_TABLES):
+    """{table: highest id} now: what a test may delete afterwards is above it."""
+    with closing(registry.cursor()) as cr:
+        marks = {}
+        for table in tables:
+            cr.execute('SELECT coalesce(max(id), 0) FROM "%s"' % table)
+            marks[table] = cr.fetchone()[0]
+        return marks
+
+
+def delete_since(registry, marks, corp_id=None):
+    """Delete the rows committed after ``marks`` (the test's own), never what was there before:
+    the tests may run in a database that is not a test database. Tokens of the emulator's corp
+    (a corp id no real company has) go too."""
     if registry.in_test_mode():
         return  # HttpCase: everything happened in the one test transaction, which is rolled back
     with closing(registry.cursor()) as cr:
-        cr.execute("DELETE FROM wecom_access_token")
-        cr.execute("DELETE FROM wecom_sync_log")
-        cr.execute("DELETE FROM wecom_message")
+        for table, mark in marks.items():
+            cr.execute('DELETE FROM "%s" WHERE id > %%s' % table, (mark,))
+        if corp_id:
+            cr.execute("DELETE FROM wecom_access_token WHERE corp_id = %s", (corp_id,))
         cr.commit()
 
 
@@ -56,8 +73,8 @@ class EmulatorMixin(object):
         install(self.rsps, self.emulator, base_url=EMULATOR_URL)
         self.rsps.start()
         self.addCleanup(self.rsps.stop)
-        clear_own_cursor_rows(self.registry)
-        self.addCleanup(clear_own_cursor_rows, self.registry)
+        delete_since(self.registry, {}, self.emulator.corp_id)  # a token left by an earlier emulator
+        self.addCleanup(delete_since, self.registry, table_marks(self.registry), self.emulator.corp_id)
         self.set_wecom_params(
             corp_id=self.emulator.corp_id,
             agent_id=str(self.emulator.app.agent_id),
@@ -72,7 +89,7 @@ class EmulatorMixin(object):
     def set_wecom_params(self, **values):
         config = self.env["wecom.config"]
         for name, value in values.items():
-            config.set_stored(name, value)
+            config._set_stored(name, value)
 
     def set_env(self, **variables):
         """Set environment variables for this test only."""

@@ -1,5 +1,6 @@
 """Message tests need a committed directory mirror: sent messages are recorded in a cursor of
 their own, and their recipients must exist outside the test transaction, as they do in life."""
+import unittest
 from contextlib import closing
 
 import responses
@@ -14,13 +15,24 @@ from wecom_emulator.testing import install
 from ..sync.writers import DepartmentWriter, TagWriter, UserWriter
 from ..wecom.client import WecomClient
 from ..wecom.directory import fetch_departments, fetch_tags, fetch_users
-from .common import EMULATOR_URL, WecomTransactionCase
+from .common import EMULATOR_URL, WecomTransactionCase, delete_since, table_marks
 
-MIRROR_TABLES = ("wecom_message", "wecom_tag", "wecom_user", "wecom_department")
+MIRROR_TABLES = ("wecom_message", "wecom_job", "wecom_tag", "wecom_user", "wecom_department")
+
+
+MIRROR_MARKS = {}
 
 
 def commit_mirror(directory="demo"):
-    """Mirror an emulator corp into the test database, committed."""
+    """Mirror an emulator corp into the test database, committed. Only into an empty mirror: the
+    tests must not mix their demo corp with a real one (nor delete it afterwards)."""
+    registry = odoo.registry(get_db_name())
+    with closing(registry.cursor()) as cr:
+        cr.execute("SELECT count(*) FROM wecom_user")
+        if cr.fetchone()[0]:
+            raise unittest.SkipTest("These tests need an empty WeCom directory mirror in database %s."
+                                    % cr.dbname)
+    MIRROR_MARKS.update(table_marks(registry, MIRROR_TABLES))
     emulator = Emulator(directory=directory)
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         install(rsps, emulator, base_url=EMULATOR_URL)
@@ -28,7 +40,7 @@ def commit_mirror(directory="demo"):
         departments = fetch_departments(client)
         users = fetch_users(client, departments)
         tags = fetch_tags(client)
-    with closing(odoo.registry(get_db_name()).cursor()) as cr:
+    with closing(registry.cursor()) as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         DepartmentWriter(env, 100).apply(departments)
         UserWriter(env, 100).apply(users, departments)
@@ -37,38 +49,54 @@ def commit_mirror(directory="demo"):
 
 
 def commit_settings(**values):
-    """Committed settings, as the outbox cron (its own transaction) reads them."""
+    """Committed settings, as background work (its own transactions) reads them; returns the
+    values they replace."""
     with closing(odoo.registry(get_db_name()).cursor()) as cr:
         config = api.Environment(cr, SUPERUSER_ID, {})["wecom.config"]
+        previous = {name: config._get_stored(name) for name in values}
         for name, value in values.items():
-            config.set_stored(name, value)
+            config._set_stored(name, value)
         cr.commit()
+    return previous
 
 
 def drop_mirror():
-    with closing(odoo.registry(get_db_name()).cursor()) as cr:
-        for table in MIRROR_TABLES:
-            cr.execute("DELETE FROM %s" % table)
-        cr.commit()
+    """Delete what the tests mirrored (rows above the marks commit_mirror took), and the messages."""
+    if not MIRROR_MARKS:
+        return
+    delete_since(odoo.registry(get_db_name()), dict(MIRROR_MARKS))
+    MIRROR_MARKS.clear()
 
 
-class MessageCase(WecomTransactionCase):
+class CommittedSettingsMixin(object):
+    """The emulator's settings committed for the whole class (background work reads committed
+    settings), and what was there before put back afterwards."""
+
+    @classmethod
+    def setUpClass(cls):
+        super(CommittedSettingsMixin, cls).setUpClass()
+        emulator = Emulator(directory="empty")
+        cls._saved_settings = commit_settings(
+            corp_id=emulator.corp_id, agent_id=str(emulator.app.agent_id), secret=emulator.app.secret,
+            base_url=EMULATOR_URL, timeout="5", retry_backoff="0,0,0", rate_limit_backoff="0")
+
+    @classmethod
+    def tearDownClass(cls):
+        commit_settings(**cls._saved_settings)
+        super(CommittedSettingsMixin, cls).tearDownClass()
+
+
+class MessageCase(CommittedSettingsMixin, WecomTransactionCase):
     mirror_directory = "demo"
 
     @classmethod
     def setUpClass(cls):
         super(MessageCase, cls).setUpClass()
-        drop_mirror()
         commit_mirror(cls.mirror_directory)
-        emulator = Emulator(directory="empty")
-        commit_settings(corp_id=emulator.corp_id, agent_id=str(emulator.app.agent_id), secret=emulator.app.secret,
-                        base_url=EMULATOR_URL, timeout="5", retry_backoff="0,0,0", rate_limit_backoff="0")
 
     @classmethod
     def tearDownClass(cls):
         drop_mirror()
-        commit_settings(corp_id="", agent_id="", secret="", base_url="", timeout="", retry_backoff="",
-                        rate_limit_backoff="")
         super(MessageCase, cls).tearDownClass()
 
     def setUp(self):

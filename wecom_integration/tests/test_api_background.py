@@ -2,39 +2,39 @@ import threading
 import time
 from contextlib import closing
 
+from ..jobs import runner
 from ..models.wecom_api import ApiError
 from ..models.wecom_sync_service import LOCK_KEYS, LOCK_NAMESPACE
-from .common import EMULATOR_URL, WecomTransactionCase
-from .message_common import commit_settings, drop_mirror
+from .common import WecomTransactionCase
+from .common import delete_since, table_marks
+from .message_common import MIRROR_TABLES, CommittedSettingsMixin
 from .test_sync import DEMO_DEPARTMENTS
 
 
-class TestBackgroundSync(WecomTransactionCase):
-    """{"wait": false}: the run goes on in a thread and transaction of its own."""
+class TestBackgroundSync(CommittedSettingsMixin, WecomTransactionCase):
+    """{"wait": false}: the run is a background job (wecom.job) with a log of its own, answered
+    at once; a worker (here a thread, in production the request's worker after its answer, or the
+    cron) runs it in transactions of its own."""
 
-    @classmethod
-    def setUpClass(cls):
-        super(TestBackgroundSync, cls).setUpClass()
-        # the background transaction reads committed settings, as in production (committed before
-        # the test transaction writes its own, which would otherwise lock the same rows)
-        from wecom_emulator import Emulator
-        emulator = Emulator(directory="empty")
-        commit_settings(corp_id=emulator.corp_id, agent_id=str(emulator.app.agent_id), secret=emulator.app.secret,
-                        base_url=EMULATOR_URL, timeout="5", retry_backoff="0,0,0", rate_limit_backoff="0")
-
-    @classmethod
-    def tearDownClass(cls):
-        commit_settings(corp_id="", agent_id="", secret="", base_url="", timeout="", retry_backoff="",
-                        rate_limit_backoff="")
-        drop_mirror()
-        super(TestBackgroundSync, cls).tearDownClass()
+    def setUp(self):
+        super(TestBackgroundSync, self).setUp()
+        # the background runs commit the mirror: take back what they wrote
+        self.addCleanup(delete_since, self.registry, table_marks(self.registry, MIRROR_TABLES))
 
     def committed_log(self, log_id):
         with closing(self.registry.cursor()) as cr:
             cr.execute("SELECT status, total_count FROM wecom_sync_log WHERE id = %s", (log_id,))
             return cr.fetchone()
 
-    def test_answer_comes_back_while_the_run_goes_on(self):
+    def wait_for(self, log_id, *statuses):
+        for _attempt in range(150):
+            status = self.committed_log(log_id)
+            if status[0] in statuses:
+                return status
+            time.sleep(0.1)
+        return status
+
+    def test_answer_comes_back_before_the_run_and_a_worker_runs_it(self):
         release = threading.Event()
         original = self.emulator.directory.all_departments
 
@@ -43,16 +43,18 @@ class TestBackgroundSync(WecomTransactionCase):
             return original(*args, **kwargs)
 
         self.emulator.directory.all_departments = slow_departments
-        data = self.env["wecom.api"].run_sync("department", {"wait": False})
-        self.assertEqual(data["status"], "running", "answered before the run finished")
-        self.assertEqual(data["trigger"], "api")
+        data = self.env["wecom.api"]._run_sync("department", {"wait": False})
+        self.assertEqual((data["status"], data["trigger"]), ("queued", "api"), "answered before the run")
+        worker = threading.Thread(target=runner.run_job, args=(self.registry,))
+        worker.start()
+        self.assertEqual(self.wait_for(data["id"], "running")[0], "running", "the worker took it")
         release.set()
-        for _attempt in range(100):
-            status = self.committed_log(data["id"])
-            if status[0] != "running":
-                break
-            time.sleep(0.2)
-        self.assertEqual(status, ("success", DEMO_DEPARTMENTS))
+        worker.join(30)
+        self.assertEqual(self.committed_log(data["id"]), ("success", DEMO_DEPARTMENTS))
+        with closing(self.registry.cursor()) as cr:
+            cr.execute("SELECT state, attempts FROM wecom_job WHERE res_model = 'wecom.sync.log' AND res_id = %s",
+                       (data["id"],))
+            self.assertEqual(cr.fetchall(), [("done", 1)])
 
     def test_busy_is_409_at_once(self):
         holding, release = threading.Event(), threading.Event()
@@ -69,8 +71,17 @@ class TestBackgroundSync(WecomTransactionCase):
             holding.wait(10)
             for wait in (True, False):
                 with self.assertRaises(ApiError) as caught:
-                    self.env["wecom.api"].run_sync("department", {"wait": wait})
+                    self.env["wecom.api"]._run_sync("department", {"wait": wait})
                 self.assertEqual((caught.exception.code, caught.exception.status), (1409, 409))
         finally:
             release.set()
             worker.join(30)
+
+    def test_a_queued_run_makes_the_next_start_409(self):
+        first = self.env["wecom.api"]._run_sync("all", {"wait": False})
+        self.assertEqual(first["status"], "queued")
+        with self.assertRaises(ApiError) as caught:
+            self.env["wecom.api"]._run_sync("department", {"wait": False})
+        self.assertEqual(caught.exception.code, 1409, "a full sync is queued: a department sync would overlap")
+        runner.run_job(self.registry)
+        self.assertEqual(self.committed_log(first["id"])[0], "success")

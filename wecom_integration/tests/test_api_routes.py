@@ -12,7 +12,9 @@ class TestApiRoutes(ApiCase):
         log = self.ok("POST", "/sync/sync_users", {})
         self.assertEqual(log["success_count"], DEMO_MEMBERS)
         log = self.ok("POST", "/sync/sync_all/", {"wait": False})
-        self.assertIn(log["status"], ("running", "success"))
+        self.assertEqual(log["status"], "queued", "answered at once, run after the answer")
+        self.assertEqual(self.ok("GET", "/sync/sync_logs/", params={"sync_type": "all"})["results"][0]["status"],
+                         "success")
         logs = self.ok("GET", "/sync/sync_logs/")
         self.assertEqual(logs["count"], 3)
         self.assertEqual([r["sync_type"] for r in logs["results"]], ["all", "user", "department"], "newest first")
@@ -70,9 +72,15 @@ class TestApiRoutes(ApiCase):
         self.assertEqual(message.status, "failed")
         self.set_wecom_params(secret=self.emulator.app.secret)
         data = self.ok("POST", "/messages/retry_failed/", {"message_ids": [message.id]})
-        self.assertEqual(data, {"retried": 1, "results": [{"id": message.id, "status": "sent"}]})
+        self.assertEqual(data, {"retried": 1, "results": [{"id": message.id, "status": "sent", "retried": True,
+                                                           "error": None}]})
         self.assertEqual(self.ok("POST", "/messages/retry_failed", {})["retried"], 0)
-        self.error(1001, 400, "POST", "/messages/retry_failed/", {"message_ids": [message.id]})  # not failed now
+        # each message answers for itself: one that is not failed now is reported, not retried
+        data = self.ok("POST", "/messages/retry_failed/", {"message_ids": [message.id]})
+        self.assertEqual(data["retried"], 0)
+        [result] = data["results"]
+        self.assertEqual((result["id"], result["status"], result["retried"]), (message.id, "sent", False))
+        self.assertIn("only failed", result["error"])
         self.error(1404, 404, "POST", "/messages/retry_failed/", {"message_ids": [999999]})
 
     def test_openapi_document_describes_the_answers(self):

@@ -181,10 +181,10 @@ class TestEventsApplied(CallbackCase):
         self.assertEqual((event.state, event.attempts), ("pending", 1))
         self.assertIn("-1", event.error_message)
         self.assertEqual(event.log_id.status, "failed")
-        self.assertFalse(event.log_id.retry_at, "events are retried by their own cron, not as a sync")
+        self.assertFalse(event.log_id.retry_at, "events are retried by their own job, not as a sync")
         self.assertEqual(self.member("lina").position, "店长", "nothing half-applied")
         self.emulator.clear_faults()
-        self.env["wecom.callback.event"]._cron_apply_pending()
+        self.env["wecom.callback.event"]._apply_pending()
         self.assertEqual((event.state, event.attempts), ("done", 2))
         self.assertEqual(self.member("lina").position, "副店长")
 

@@ -36,7 +36,7 @@ class TestConnection(WecomTransactionCase):
         self.assertIn("secret", result.summary.lower())
         self.assertNotIn("not-the-secret", result.summary, "a secret is never echoed back")
         # the form's values were only tested, not saved
-        self.assertEqual(self.env["wecom.config"].get_stored("secret"), self.emulator.app.secret)
+        self.assertEqual(self.env["wecom.config"]._get_stored("secret"), self.emulator.app.secret)
 
     def test_untrusted_ip_is_explained(self):
         self.emulator.inject_fault("gettoken", kind="errcode", errcode=60020, count=1)
@@ -67,7 +67,7 @@ class TestConnection(WecomTransactionCase):
         self.assertEqual(self.emulator.calls(), 0, "nothing was sent")
 
     def test_chinese_users_get_the_chinese_explanation(self):
-        settings = self.env["wecom.config"].get_settings(overrides={"secret": "bad"})
-        action = self.env["wecom.connection.test"].with_context(lang="zh_CN").run(settings)
+        settings = self.env["wecom.config"]._get_settings(overrides={"secret": "bad"})
+        action = self.env["wecom.connection.test"].with_context(lang="zh_CN")._run(settings)
         summary = self.env["wecom.connection.test"].browse(action["res_id"]).summary
         self.assertIn("企业微信接口错误 [40001]", summary)

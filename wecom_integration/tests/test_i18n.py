@@ -8,7 +8,7 @@ class TestChineseTranslation(WecomTransactionCase):
             self.env["base.language.install"].create({"lang": "zh_CN"}).lang_install()
         self.env["ir.translation"].load_module_terms(["wecom_integration"], ["zh_CN"])
         zh = self.env(context=dict(self.env.context, lang="zh_CN"))
-        action = zh["wecom.connection.test"].run(zh["wecom.config"].get_settings())
+        action = zh["wecom.connection.test"]._run(zh["wecom.config"]._get_settings())
         summary = zh["wecom.connection.test"].browse(action["res_id"]).summary
         self.assertTrue(summary.startswith("连接正常。"), summary)
         self.assertIn("应用 Secret：", summary)

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from odoo import api, fields
 from odoo.exceptions import UserError
 
+from ..jobs import runner
 from ..models.own_cursor import own_env
 from .message_common import MessageCase
 
@@ -46,16 +47,23 @@ class TestOutboxAndRetries(MessageCase):
                     for i in range(count)]
 
     def make_due(self):
+        """Move the clock past the next attempt: the message's schedule and its outbox job's."""
         with closing(self.registry.cursor()) as cr:
             cr.execute("UPDATE wecom_message SET next_attempt = now() at time zone 'UTC' - interval '1 second' "
                        "WHERE status = 'queued'")
+            cr.execute("UPDATE wecom_job SET eta = now() at time zone 'UTC' - interval '1 second' "
+                       "WHERE state = 'pending' AND job_type = 'message'")
             cr.commit()
+
+    def run_outbox(self):
+        """What the job cron does: run the due jobs; returns how many ran."""
+        return runner.run_due(self.registry, budget=60)
 
     def test_outbox_sends_queued_messages(self):
         ids = self.queue_committed(3)
-        self.assertEqual(self.Message._cron_process_outbox(), 3)
+        self.assertEqual(self.run_outbox(), 3)
         self.assertEqual(self.committed_messages(), [(i, "sent") for i in ids])
-        self.assertEqual(self.Message._cron_process_outbox(), 0)
+        self.assertEqual(self.run_outbox(), 0)
 
     def test_transient_failures_are_retried_with_backoff_then_sent(self):
         self.emulator.inject_fault("message/send", kind="errcode", errcode=-1, count=4)  # 1 try + 3 client retries
@@ -65,9 +73,9 @@ class TestOutboxAndRetries(MessageCase):
         self.assertEqual(message.errcode, -1)
         next_attempt = fields.Datetime.from_string(message.next_attempt)
         self.assertAlmostEqual((next_attempt - datetime.utcnow()).total_seconds(), 60, delta=10)
-        self.assertEqual(self.Message._cron_process_outbox(), 0, "not due yet")
+        self.assertEqual(self.run_outbox(), 0, "not due yet")
         self.make_due()
-        self.assertEqual(self.Message._cron_process_outbox(), 1)
+        self.assertEqual(self.run_outbox(), 1)
         self.assertEqual(self.committed_messages(), [(message.id, "sent")])
         self.assertEqual(len(self.inbox("lina")), 1, "delivered once")
 
@@ -80,7 +88,7 @@ class TestOutboxAndRetries(MessageCase):
                 cr.execute("SELECT extract(epoch from next_attempt - now() at time zone 'UTC') FROM wecom_message")
                 delays.append(round(float(cr.fetchone()[0]) / 60))
             self.make_due()
-            self.Message._cron_process_outbox()
+            self.run_outbox()
         self.assertEqual(delays, [1, 5, 15, 60])
         self.assertEqual(self.committed_messages(), [(message.id, "failed")])
         message.invalidate_cache()
@@ -110,7 +118,7 @@ class TestOutboxAndRetries(MessageCase):
         def worker():
             with api.Environment.manage():  # as in a cron thread
                 try:
-                    sent.append(self.Message._cron_process_outbox())
+                    sent.append(self.run_outbox())
                 except Exception as error:  # reported below
                     errors.append(repr(error))
 

@@ -52,9 +52,9 @@ class TestSecurity(WecomTransactionCase):
             form.sudo(manager).read(["wecom_secret"])
         with self.assertRaises(AccessError):
             form.sudo(manager).execute()
-        self.assertEqual(self.env["wecom.config"].get_stored("secret"), self.emulator.app.secret)
+        self.assertEqual(self.env["wecom.config"]._get_stored("secret"), self.emulator.app.secret)
         # the token cache is not readable either
-        self.env["wecom.config"].get_client().get_token()
+        self.env["wecom.config"]._get_client().get_token()
         with self.assertRaises(AccessError):
             self.env["wecom.access.token"].sudo(manager).search([]).read(["key"])
         token_field = self.env["wecom.access.token"]._fields["token"]

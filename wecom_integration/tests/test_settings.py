@@ -9,7 +9,7 @@ class TestSettings(WecomTransactionCase):
         return self.env["res.config.settings"].create(values)
 
     def stored(self, name):
-        return self.env["wecom.config"].get_stored(name)
+        return self.env["wecom.config"]._get_stored(name)
 
     def test_values_are_stored_and_read_back(self):
         self.settings(wecom_corp_id=" ww0123456789abcdef ", wecom_agent_id="1000009",
@@ -56,7 +56,7 @@ class TestSettings(WecomTransactionCase):
 
     def test_environment_overrides_stored_values(self):
         self.set_env(WECOM_CORP_ID="wwfromenv", WECOM_SECRET="secret-from-env", WECOM_TIMEOUT="7")
-        settings = self.env["wecom.config"].get_settings()
+        settings = self.env["wecom.config"]._get_settings()
         self.assertEqual(settings["corp_id"], "wwfromenv")
         self.assertEqual(settings["secret"], "secret-from-env")
         self.assertEqual(settings["timeout"], "7")
@@ -75,32 +75,32 @@ class TestSettings(WecomTransactionCase):
 
     def test_original_module_variable_names_are_aliases(self):
         self.set_env(WECHAT_CORP_ID="wwlegacy", WECHAT_AGENT_ID="1000042", WECHAT_SECRET="legacy-secret")
-        settings = self.env["wecom.config"].get_settings()
+        settings = self.env["wecom.config"]._get_settings()
         self.assertEqual((settings["corp_id"], settings["agent_id"], settings["secret"]),
                          ("wwlegacy", "1000042", "legacy-secret"))
         # the WECOM_ name wins over its alias
         self.set_env(WECOM_CORP_ID="wwnew")
-        self.assertEqual(self.env["wecom.config"].get_settings()["corp_id"], "wwnew")
+        self.assertEqual(self.env["wecom.config"]._get_settings()["corp_id"], "wwnew")
 
     def test_invalid_environment_value_names_the_variable(self):
         self.set_env(WECOM_AGENT_ID="abc")
         with self.assertRaises(UserError) as caught:
-            self.env["wecom.config"].get_settings()
+            self.env["wecom.config"]._get_settings()
         self.assertIn("environment variable WECOM_AGENT_ID", caught.exception.name)
 
     def test_client_needs_corp_id_and_secret(self):
         self.set_wecom_params(secret="")
         with self.assertRaises(UserError) as caught:
-            self.env["wecom.config"].get_client()
+            self.env["wecom.config"]._get_client()
         self.assertIn("WeCom is not configured", caught.exception.name)
         with self.assertRaises(UserError):
-            self.env["wecom.config"].get_client("contact")
+            self.env["wecom.config"]._get_client("contact")
 
     def test_callback_token_and_key(self):
         key = "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR"
         form = self.settings()
         self.assertTrue(form.wecom_callback_url.endswith("/wecom/callback/contact"), form.wecom_callback_url)
-        self.assertIsNone(self.env["wecom.config"].get_callback_crypto(), "off until both are set")
+        self.assertIsNone(self.env["wecom.config"]._get_callback_crypto(), "off until both are set")
         with self.assertRaises(UserError) as caught:
             self.settings(wecom_callback_token="tok", wecom_callback_aes_key=key[:-1]).execute()
         self.assertIn("43 letters and digits", caught.exception.name)
@@ -109,10 +109,10 @@ class TestSettings(WecomTransactionCase):
         form = self.settings()
         self.assertFalse(form.wecom_callback_aes_key, "write-only, like the secrets")
         self.assertTrue(form.wecom_callback_token_set and form.wecom_callback_aes_key_set)
-        crypto = self.env["wecom.config"].get_callback_crypto()
+        crypto = self.env["wecom.config"]._get_callback_crypto()
         self.assertEqual((crypto.token, crypto.receive_id), ("tok", self.emulator.corp_id))
         self.set_env(WECOM_CALLBACK_TOKEN="from-env")
-        self.assertEqual(self.env["wecom.config"].get_callback_crypto().token, "from-env")
+        self.assertEqual(self.env["wecom.config"]._get_callback_crypto().token, "from-env")
         form.action_wecom_clear_callback()
         self.assertEqual(self.stored("callback_aes_key"), "")
-        self.assertIsNone(self.env["wecom.config"].get_callback_crypto())
+        self.assertIsNone(self.env["wecom.config"]._get_callback_crypto())

@@ -42,8 +42,8 @@ class TestSyncAccess(CommittedUsersMixin, SyncCase):
             self.env["wecom.user"].sudo(nobody).search([])
 
     def test_contact_changes_are_visible_to_sync_viewers_only(self):
-        event = self.env["wecom.callback.event"].receive(
-            {"Event": "change_contact", "ChangeType": "delete_user", "UserID": "lina"})
+        event = self.env["wecom.callback.event"]._receive(
+            {"Event": "change_contact", "ChangeType": "delete_user", "UserID": "lina"}, "delivery-1")
         viewer = self.committed_user("viewer")
         self.assertEqual(self.env["wecom.callback.event"].sudo(viewer).search([]), event)
         with self.assertRaises(AccessError):
@@ -66,7 +66,8 @@ class TestCrons(SyncCase):
             "wecom_sync_all_cron": (1, "days", "model._cron_sync_all()"),
             "wecom_sync_users_cron": (4, "hours", "model._cron_sync_users()"),
             "wecom_sync_departments_cron": (6, "hours", "model._cron_sync_departments()"),
-            "wecom_sync_retry_cron": (5, "minutes", "model._cron_retry_failed()"),
+            # background work (queued syncs and their retries, contact changes, the outbox)
+            "wecom_job_cron": (1, "minutes", "model._cron_run_jobs()"),
         }
         for xmlid, (number, unit, code) in expected.items():
             cron = self.env.ref("wecom_integration." + xmlid)

@@ -1,12 +1,17 @@
+import json
 import threading
 from contextlib import closing
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from odoo import SUPERUSER_ID, api, fields
 
+from ..jobs import runner
 from ..models import wecom_sync_service as sync_service
+from ..models.own_cursor import own_env
 from ..models.wecom_sync_service import LOCK_KEYS, LOCK_NAMESPACE, WecomSyncBusy, WecomSyncError
 from ..wecom.directory import fetch_users
+from .common import OWN_CURSOR_TABLES, delete_since, table_marks
+from .message_common import CommittedSettingsMixin
 from .test_sync import DEMO_DEPARTMENTS, DEMO_MEMBERS, SyncCase
 
 
@@ -119,17 +124,18 @@ class TestSyncFailures(SyncCase):
         self.assertEqual(self.service.sync_users().status, "success")
 
     def test_contact_changes_wait_while_a_sync_runs(self):
-        """A callback event arriving during a sync stays pending, untouched, for the cron's next
-        try. (The event is committed, as the callback's request commits it.)"""
+        """A callback event arriving during a sync waits for it, then stays pending, untouched,
+        for its job's next try. (The event is committed, as the callback's request commits it.)"""
         with closing(self.registry.cursor()) as cr:
-            event_id = api.Environment(cr, SUPERUSER_ID, {})["wecom.callback.event"].receive(
-                {"Event": "change_contact", "ChangeType": "delete_user", "UserID": "lina"}).id
+            event_id = api.Environment(cr, SUPERUSER_ID, {})["wecom.callback.event"]._receive(
+                {"Event": "change_contact", "ChangeType": "delete_user", "UserID": "lina"}, "delivery-1").id
             cr.commit()
         self.addCleanup(self.delete_committed, "wecom_callback_event", event_id)
         with closing(self.registry.cursor()) as other_worker:
             other_worker.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", (LOCK_NAMESPACE, LOCK_KEYS["user"]))
             self.assertTrue(other_worker.fetchone()[0])
-            self.assertIsNone(self.env["wecom.callback.event"].apply_pending())
+            self.patch(sync_service, "EVENT_LOCK_WAIT_MS", 300)  # they wait for the sync, but not 30 s here
+            self.assertIsNone(self.env["wecom.callback.event"]._apply_pending())
             other_worker.rollback()
         with closing(self.registry.cursor()) as cr:
             cr.execute("SELECT state, attempts, log_id FROM wecom_callback_event WHERE id = %s", (event_id,))
@@ -154,22 +160,42 @@ class TestSyncFailures(SyncCase):
         self.service.sync_all()
         self.assertEqual(seen, ["running"])
 
-    def test_failed_transient_run_is_retried_by_the_cron(self):
+
+class TestSyncRetryJob(CommittedSettingsMixin, SyncCase):
+    """The retry of a failed run is a background job: it runs in a transaction of its own and
+    reads the committed settings, as the job cron does."""
+
+    def setUp(self):
+        super(TestSyncRetryJob, self).setUp()
+        marks = table_marks(self.registry, OWN_CURSOR_TABLES + ("wecom_tag", "wecom_user", "wecom_department"))
+        self.addCleanup(delete_since, self.registry, marks)
+
+    def committed(self, query, params=()):
+        with closing(self.registry.cursor()) as cr:
+            cr.execute(query, params)
+            return cr.fetchall()
+
+    def committed_write(self, query):
+        with closing(self.registry.cursor()) as cr:
+            cr.execute(query)
+            cr.commit()
+
+    def test_failed_transient_run_is_retried_by_its_job(self):
         self.emulator.inject_fault("department/list", kind="http500", count=4)  # more than the client's 3 retries
-        with self.assertRaises(WecomSyncError) as caught:
-            self.service.sync_departments()
+        with self.assertRaises(WecomSyncError) as caught, own_env(self.env) as env:
+            env["wecom.sync.service"].sync_departments()  # as a request does: its transaction ends
         first_id = caught.exception.log_id
-        retry_at = self.stored_log(first_id)[2]
-        self.assertTrue(retry_at)
-        self.service._cron_retry_failed(now=fields.Datetime.to_string(datetime.utcnow()))
-        self.assertEqual(self.Department.search_count([]), 0, "not due yet")
-        later = fields.Datetime.to_string(datetime.utcnow() + timedelta(hours=1))
-        self.service._cron_retry_failed(now=later)
-        self.assertEqual(self.Department.search_count([]), DEMO_DEPARTMENTS)
-        with closing(self.registry.cursor()) as cr:
-            cr.execute("SELECT status, trigger, attempt, retry_of_id FROM wecom_sync_log WHERE id != %s", (first_id,))
-            self.assertEqual(cr.fetchall(), [("success", "retry", 2, first_id)])
-        self.service._cron_retry_failed(now=later)  # a retried log is not retried twice
-        with closing(self.registry.cursor()) as cr:
-            cr.execute("SELECT count(*) FROM wecom_sync_log")
-            self.assertEqual(cr.fetchone()[0], 2)
+        [(retry_at, )] = self.committed("SELECT retry_at FROM wecom_sync_log WHERE id = %s", (first_id,))
+        [(state, eta, payload)] = self.committed("SELECT state, eta, payload FROM wecom_job WHERE job_type = 'sync'")
+        self.assertEqual(state, "pending")
+        self.assertAlmostEqual((fields.Datetime.from_string(eta) - datetime.utcnow()).total_seconds(), 120, delta=15)
+        self.assertEqual(eta[:19], retry_at[:19], "the log says when")
+        self.assertEqual(json.loads(payload)["retry_of"], first_id)
+        self.assertEqual(runner.run_due(self.registry), 0, "not due yet")
+        self.committed_write("UPDATE wecom_job SET eta = now() at time zone 'UTC' - interval '1 second'")
+        self.assertEqual(runner.run_due(self.registry), 1)
+        self.assertEqual(self.committed("SELECT count(*) FROM wecom_department"), [(DEMO_DEPARTMENTS, )])
+        self.assertEqual(self.committed("SELECT status, trigger, attempt, retry_of_id FROM wecom_sync_log "
+                                        "WHERE id != %s", (first_id,)), [("success", "retry", 2, first_id)])
+        self.assertEqual(runner.run_due(self.registry), 0, "a retried log is not retried twice")
+        self.assertEqual(self.committed("SELECT count(*) FROM wecom_sync_log"), [(2, )])

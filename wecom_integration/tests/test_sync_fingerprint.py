@@ -80,7 +80,7 @@ class TestFingerprints(SyncCase):
         self.assertEqual(self.member("report30").direct_leader_ids, self.member("boss30"))
 
     def test_department_leader_lists_count_even_when_the_member_is_unchanged(self):
-        app = self.env["wecom.config"].get_client("app")
+        app = self.env["wecom.config"]._get_client("app")
         departments = fetch_departments(app)
         users = fetch_users(app, departments)
         departments[9]["department_leader"].append("zhangwei")

@@ -15,8 +15,8 @@ class TestTokenStore(WecomTransactionCase):
             return cr.fetchone()
 
     def test_clients_share_one_token(self):
-        first = self.env["wecom.config"].get_client()
-        second = self.env["wecom.config"].get_client()
+        first = self.env["wecom.config"]._get_client()
+        second = self.env["wecom.config"]._get_client()
         first.department_simplelist()
         second.department_simplelist()
         second.tag_list()
@@ -60,7 +60,7 @@ class TestTokenStore(WecomTransactionCase):
             except Exception as error:  # pragma: no cover - reported below
                 errors.append(error)
 
-        clients = [self.env["wecom.config"].get_client() for _ in range(4)]  # four workers
+        clients = [self.env["wecom.config"]._get_client() for _ in range(4)]  # four workers
         threads = [threading.Thread(target=worker, args=(client,)) for client in clients]
         for thread in threads:
             thread.start()
@@ -71,17 +71,17 @@ class TestTokenStore(WecomTransactionCase):
         self.assertEqual(self.emulator.calls("department/simplelist"), 4)
 
     def test_token_survives_a_rolled_back_transaction(self):
-        client = self.env["wecom.config"].get_client()
+        client = self.env["wecom.config"]._get_client()
         with self.assertRaises(ZeroDivisionError):
             with self.env.cr.savepoint():  # the business work fails after the token was fetched
                 token = client.get_token()
                 1 / 0
         self.assertEqual(self.stored_row(client.token_key)[0], token)
-        self.env["wecom.config"].get_client().department_simplelist()
+        self.env["wecom.config"]._get_client().department_simplelist()
         self.assertEqual(self.emulator.calls("gettoken"), 1)
 
     def test_invalidated_token_is_refreshed_once(self):
-        client = self.env["wecom.config"].get_client()
+        client = self.env["wecom.config"]._get_client()
         old = client.get_token()
         self.emulator.invalidate_tokens()
         client.department_simplelist()
@@ -92,18 +92,18 @@ class TestTokenStore(WecomTransactionCase):
         self.assertEqual(PgTokenStore(self.registry).get_token(client.token_key, lambda: 1 / 0, stale_token=old), new)
 
     def test_expired_row_is_renewed(self):
-        self.env["wecom.config"].get_client().get_token()
+        self.env["wecom.config"]._get_client().get_token()
         with closing(self.registry.cursor()) as cr:
             cr.execute("UPDATE wecom_access_token SET expires_at = now() at time zone 'UTC' - interval '1 minute'")
             cr.commit()
-        self.env["wecom.config"].get_client().department_simplelist()  # e.g. the next sync run
+        self.env["wecom.config"]._get_client().department_simplelist()  # e.g. the next sync run
         self.assertEqual(self.emulator.calls("gettoken"), 2)
 
     def test_one_client_reads_the_table_once(self):
-        client = self.env["wecom.config"].get_client()
+        client = self.env["wecom.config"]._get_client()
         client.department_simplelist()
         with closing(self.registry.cursor()) as cr:
-            cr.execute("DELETE FROM wecom_access_token")
+            cr.execute("DELETE FROM wecom_access_token WHERE key = %s", (client.token_key,))
             cr.commit()
         for _call in range(3):
             client.department_simplelist()
@@ -111,14 +111,14 @@ class TestTokenStore(WecomTransactionCase):
 
     def test_failed_fetch_stores_nothing(self):
         self.set_wecom_params(secret="wrong")
-        client = self.env["wecom.config"].get_client()
+        client = self.env["wecom.config"]._get_client()
         with self.assertRaises(Exception):
             client.get_token()
         self.assertEqual(self.stored_row(client.token_key), None)
 
     def test_token_and_secret_never_logged(self):
         with self.assertLogs("odoo.addons.wecom_integration", level=logging.DEBUG) as logs:
-            client = self.env["wecom.config"].get_client()
+            client = self.env["wecom.config"]._get_client()
             self.emulator.inject_fault("department/simplelist", kind="timeout", count=1)
             client.department_simplelist()  # logs the token fetch and the retry
             token = client.get_token()

@@ -1,5 +1,5 @@
 # -*- coding: utf-8 -*-
-"""WecomClient: the one request path to the WeCom server API (WECOM_API.md §0-§7, §10).
+"""WecomClient: the one request path to the WeCom server API (docs/WECOM_API.md §0-§7, §10).
 
 * access token per (corp id, secret fingerprint) through a token store, refreshed once on the
   token errcodes (and on 40001 from calls other than gettoken), then the call retried once;

@@ -1,5 +1,5 @@
 # -*- coding: utf-8 -*-
-"""WXBizMsgCrypt: callback signature, encryption and decryption (WECOM_API.md §8.4).
+"""WXBizMsgCrypt: callback signature, encryption and decryption (docs/WECOM_API.md §8.4).
 
 AES-256-CBC with padding disabled and PKCS#7 to 32-byte blocks done by hand; key =
 base64decode(EncodingAESKey + "="), iv = key[:16]; plaintext = random(16) || uint32_be(len(msg)) ||
@@ -23,7 +23,7 @@ from cryptography.hazmat.backends import default_backend
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 __all__ = [
-    "WecomCryptoError", "WXBizMsgCrypt", "parse_xml", "xml_to_dict",
+    "WecomCryptoError", "WXBizMsgCrypt", "find_encrypt", "parse_xml", "xml_to_dict",
     "OK", "VALIDATE_SIGNATURE_ERROR", "PARSE_XML_ERROR", "COMPUTE_SIGNATURE_ERROR",
     "ILLEGAL_AES_KEY", "VALIDATE_RECEIVEID_ERROR", "ENCRYPT_AES_ERROR", "DECRYPT_AES_ERROR",
     "ILLEGAL_BUFFER", "ENCODE_BASE64_ERROR", "DECODE_BASE64_ERROR", "GEN_RETURN_XML_ERROR",
@@ -60,7 +60,12 @@ BLOCK_SIZE = 32
 _AES_KEY_RE = re.compile(r"^[A-Za-z0-9]{43}$")
 _RANDOM_ALPHABET = string.ascii_letters + string.digits
 _SYSRANDOM = random.SystemRandom()
-_FORBIDDEN_XML = re.compile(br"<!\s*(DOCTYPE|ENTITY)", re.I)
+# any markup declaration but CDATA sections and comments (DOCTYPE, ENTITY, ELEMENT, ...)
+_FORBIDDEN_XML = re.compile(r"<!(?!\[CDATA\[|--)", re.I)
+_XML_DECLARED_ENCODING = re.compile(r"^\s*<\?xml[^>]*encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']", re.I)
+# the ciphertext of a callback envelope, found without parsing the unauthenticated XML
+_ENCRYPT_ELEMENT = re.compile(br"<Encrypt>\s*(?:<!\[CDATA\[)?\s*([A-Za-z0-9+/=]+)\s*(?:\]\]>)?\s*</Encrypt>")
+MAX_XML_BYTES = 64 * 1024
 
 
 class WecomCryptoError(Exception):
@@ -103,15 +108,42 @@ def pkcs7_unpad(data, block_size=BLOCK_SIZE):
 
 
 def parse_xml(xml):
-    """Parse untrusted XML safely: DOCTYPE and ENTITY declarations are refused (no external or
-    expanding entities). Returns the root Element; WecomCryptoError(-40002) on failure."""
+    """Parse untrusted XML safely; returns the root Element, WecomCryptoError(-40002) otherwise.
+
+    WeCom sends UTF-8 only. Anything else is refused before parsing, so that no declared
+    encoding (UTF-16, UTF-32, EBCDIC...) can hide a DOCTYPE or ENTITY declaration from the check;
+    no markup declaration is accepted at all (no external or expanding entities)."""
     raw = _to_bytes(xml)
-    if _FORBIDDEN_XML.search(raw):
+    if len(raw) > MAX_XML_BYTES:
+        raise WecomCryptoError(PARSE_XML_ERROR, "larger than %s bytes" % MAX_XML_BYTES)
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise WecomCryptoError(PARSE_XML_ERROR, "not UTF-8")
+    if "\x00" in text:
+        raise WecomCryptoError(PARSE_XML_ERROR, "NUL character")
+    declared = _XML_DECLARED_ENCODING.match(text)
+    if declared and declared.group(1).lower().replace("_", "-") not in ("utf-8", "utf8"):
+        raise WecomCryptoError(PARSE_XML_ERROR, "declared encoding %s: only UTF-8 is accepted" % declared.group(1))
+    if _FORBIDDEN_XML.search(text):
         raise WecomCryptoError(PARSE_XML_ERROR, "DOCTYPE/ENTITY declarations are not allowed")
     try:
-        return ET.fromstring(raw)
+        parser = ET.XMLParser(encoding="utf-8")  # overrides whatever the document declares
+        parser.feed(text.encode("utf-8"))
+        return parser.close()
     except ET.ParseError as exc:
         raise WecomCryptoError(PARSE_XML_ERROR, str(exc))
+
+
+def find_encrypt(body):
+    """The <Encrypt> ciphertext of a callback envelope, found by a strict pattern: the envelope is
+    not parsed before its signature (which covers this value) has been checked."""
+    found = _ENCRYPT_ELEMENT.findall(_to_bytes(body)[:MAX_XML_BYTES + 1])
+    if len(found) != 1:
+        raise WecomCryptoError(PARSE_XML_ERROR, "expected one <Encrypt> element with base64 content")
+    return found[0].decode("ascii")
 
 
 def xml_to_dict(xml):
@@ -228,14 +260,12 @@ class WXBizMsgCrypt(object):
         self.check_signature(msg_signature, timestamp, nonce, echostr)
         return self.decrypt(echostr)
 
+    find_encrypt = staticmethod(find_encrypt)
+
     def decrypt_message(self, body_xml, msg_signature, timestamp, nonce):
-        """POST event: parse <Encrypt> from the envelope, check the signature, return the
-        plaintext XML."""
-        root = parse_xml(body_xml)
-        node = root.find("Encrypt")
-        if node is None or not (node.text or "").strip():
-            raise WecomCryptoError(PARSE_XML_ERROR, "no <Encrypt> element")
-        encrypt = node.text.strip()
+        """POST event: find <Encrypt> in the envelope (without parsing it), check the signature,
+        return the plaintext XML."""
+        encrypt = find_encrypt(body_xml)
         self.check_signature(msg_signature, timestamp, nonce, encrypt)
         return self.decrypt(encrypt)
 

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 """WeCom error codes and the exception hierarchy of the WeCom API layer.
 
-Every WeCom answer carries an ``errcode`` (HTTP 200 for business errors too, WECOM_API.md §0).
+Every WeCom answer carries an ``errcode`` (HTTP 200 for business errors too, docs/WECOM_API.md §0).
 The client turns a non-zero errcode into one of the exceptions below, chosen by `error_for`.
 Each exception knows its path, whether retrying may help (`transient`) and a plain-language
 explanation in English and Chinese (`explanation`), so that a user sees what happened and what to

@@ -1,5 +1,5 @@
 # -*- coding: utf-8 -*-
-"""Application-message payloads: building, validation, recipient chunking (WECOM_API.md §7).
+"""Application-message payloads: building, validation, recipient chunking (docs/WECOM_API.md §7).
 
 Everything here runs before anything is sent: a bad message raises WecomValidationError with the
 offending `field` and a clear English message (Chinese in `.message_zh`), and nothing reaches

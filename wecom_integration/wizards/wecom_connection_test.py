@@ -12,7 +12,7 @@ class WecomConnectionTest(models.TransientModel):
     summary = fields.Text(readonly=True)
 
     @api.model
-    def run(self, settings):
+    def _run(self, settings):
         checks = [("app", _("App secret"))]
         if settings["contact_secret"]:
             checks.append(("contact", _("Contact-sync secret")))
@@ -39,7 +39,7 @@ class WecomConnectionTest(models.TransientModel):
 
     @api.model
     def _check(self, kind, settings):
-        client = self.env["wecom.config"].get_client(kind, settings)
+        client = self.env["wecom.config"]._get_client(kind, settings)
         if kind == "app":
             departments = client.department_simplelist()
             return _("OK (agent %s): access token obtained, %s departments visible to the app.") % (
