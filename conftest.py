@@ -17,7 +17,7 @@ def load_http(request):
         _wait_for_port(odoo.tools.config["http_port"])
 
 
-def _wait_for_port(port, seconds=20):
+def _wait_for_port(port, seconds=60):
     """The server listens from a thread of its own: the first test must not race it."""
     import socket
     import time

@@ -2,7 +2,7 @@
 
 Such records are written through a cursor of their own and committed at once. The caller's
 transaction, being REPEATABLE READ and older, cannot see them; `visible_record` hands it a
-record bound to a READ COMMITTED cursor that lives until the caller's transaction ends.
+record read through READ COMMITTED cursors that open on demand (CommittedReader).
 Odoo 11 specifics (registry cursors, cr.after) are kept here, for the port to newer versions.
 """
 from contextlib import closing, contextmanager
@@ -68,15 +68,34 @@ def after_rollback(env, func):
 
 
 def visible_record(env, model, record_id):
-    """``env[model].browse(record_id)``, readable although committed after ``env``'s snapshot."""
+    """``env[model].browse(record_id)``, readable although committed after ``env``'s snapshot, and
+    still readable after the caller commits (``log = sync_departments(); cr.commit(); log.status``)."""
     if env.registry.in_test_mode():
         return env[model].browse(record_id)  # HttpCase: one shared test transaction
     reader = getattr(env.cr, "_wecom_reader", None)
-    if reader is None or reader.closed:
-        # one reader per caller transaction, however many records it is handed
-        reader = env.cr._wecom_reader = env.registry._db.cursor(serialized=False)
-        after_commit(env, reader.close)
-        after_rollback(env, reader.close)
+    if reader is None:
+        reader = env.cr._wecom_reader = CommittedReader(env)  # one per caller cursor
     record = env[model].with_env(env(cr=reader)).browse(record_id)
     record.invalidate_cache(ids=[record_id])
     return record
+
+
+class CommittedReader(object):
+    """A cursor for reading what was committed after the caller's snapshot: every use goes to a
+    READ COMMITTED cursor, opened on demand and closed when the caller's transaction ends (the
+    next use after that opens another one)."""
+
+    def __init__(self, env):
+        self._env = env
+        self._cr = None
+
+    def __getattr__(self, name):
+        if self._cr is None or self._cr.closed:
+            self._cr = self._env.registry._db.cursor(serialized=False)
+            after_commit(self._env, self.close)
+            after_rollback(self._env, self.close)
+        return getattr(self._cr, name)
+
+    def close(self):
+        if self._cr is not None and not self._cr.closed:
+            self._cr.close()

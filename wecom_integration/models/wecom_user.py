@@ -67,7 +67,8 @@ class WecomUser(models.Model):
 
     @api.multi
     def write(self, vals):
-        if self.SYNCED_FIELDS.intersection(vals):
+        self.check_access_rights("write")  # before looking at vals: refused callers learn nothing
+        if self.SYNCED_FIELDS.intersection(vals or {}):
             vals = dict(vals, sync_fingerprint=False)
         return super(WecomUser, self).write(vals)
 

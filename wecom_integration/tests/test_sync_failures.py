@@ -161,12 +161,12 @@ class TestSyncFailures(SyncCase):
         self.assertEqual(seen, ["running"])
 
 
-class TestSyncRetryJob(CommittedSettingsMixin, SyncCase):
-    """The retry of a failed run is a background job: it runs in a transaction of its own and
-    reads the committed settings, as the job cron does."""
+class TestCommittedRuns(CommittedSettingsMixin, SyncCase):
+    """Runs in transactions that commit, as in odoo shell or the job cron (the retry of a failed
+    run is a background job: it reads the committed settings)."""
 
     def setUp(self):
-        super(TestSyncRetryJob, self).setUp()
+        super(TestCommittedRuns, self).setUp()
         marks = table_marks(self.registry, OWN_CURSOR_TABLES + ("wecom_tag", "wecom_user", "wecom_department"))
         self.addCleanup(delete_since, self.registry, marks)
 
@@ -199,3 +199,20 @@ class TestSyncRetryJob(CommittedSettingsMixin, SyncCase):
                                         "WHERE id != %s", (first_id,)), [("success", "retry", 2, first_id)])
         self.assertEqual(runner.run_due(self.registry), 0, "a retried log is not retried twice")
         self.assertEqual(self.committed("SELECT count(*) FROM wecom_sync_log"), [(2, )])
+
+    def test_the_original_shell_example(self):
+        """log = env['wecom.sync.service'].sync_departments(); env.cr.commit(); log.success_count"""
+        with closing(self.registry.cursor()) as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            log = env["wecom.sync.service"].sync_departments()
+            self.assertEqual(log.status, "success")
+            cr.commit()
+            self.assertEqual(log.success_count, DEMO_DEPARTMENTS, "usable after the caller's commit")
+            self.assertEqual((log.sync_type, log.error_ids.ids), ("department", []))
+            self.emulator.inject_fault("user/get", kind="errcode", errcode=60111, count=1)
+            self.emulator.directory.add_user({"userid": "ghost", "name": "幽灵", "department": [8]})
+            log = env["wecom.sync.service"].sync_users()
+            cr.commit()
+            self.assertEqual(log.status, log.status)  # readable
+            env.cache.invalidate()
+            self.assertEqual(log.sync_type, "user", "and read again from the database")
