@@ -29,4 +29,7 @@ def _wait_for_port(port, seconds=60):
             return
         except OSError:
             time.sleep(0.1)
+    import faulthandler
+    import sys
+    faulthandler.dump_traceback(file=sys.stderr, all_threads=True)  # where the server thread is stuck
     raise RuntimeError("Odoo's test HTTP server did not start on port %s" % port)

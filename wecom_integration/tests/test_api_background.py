@@ -8,6 +8,7 @@ from ..models.wecom_sync_service import LOCK_KEYS, LOCK_NAMESPACE
 from .common import WecomTransactionCase
 from .common import delete_since, table_marks
 from .message_common import MIRROR_TABLES, CommittedSettingsMixin
+from .test_api import ApiCase
 from .test_sync import DEMO_DEPARTMENTS
 
 
@@ -85,3 +86,35 @@ class TestBackgroundSync(CommittedSettingsMixin, WecomTransactionCase):
         self.assertEqual(caught.exception.code, 1409, "a full sync is queued: a department sync would overlap")
         runner.run_job(self.registry)
         self.assertEqual(self.committed_log(first["id"])[0], "success")
+
+
+class TestNoWaitingInARequest(ApiCase):
+    """Inside a request WeCom's rate limits are not waited out: the client tries once more at
+    most and the background retries. (The waits configured here would time the request out.)"""
+
+    def setUp(self):
+        super(TestNoWaitingInARequest, self).setUp()
+        self.ok("POST", "/sync/sync_all/", {})
+        self.set_wecom_params(rate_limit_backoff="60", retry_backoff="60,60,60")
+
+    def test_a_send_under_a_rate_limit_is_queued_at_once(self):
+        self.emulator.inject_fault("message/send", kind="errcode", errcode=45009, count=0)
+        self.assertEqual(self.emulator.calls("message/send"), 0)
+        status, answer = self.call("POST", "/messages/send_message/",
+                                   {"message_type": "text", "content": "限频", "to_users": ["lina"]})
+        self.assertEqual((status, answer["data"]["status"]), (200, "queued"))
+        self.assertIn("queued", answer["message"], "not \"Message sent\"")
+        self.assertLessEqual(self.emulator.calls("message/send"), 2)
+        self.assertEqual(self.env["wecom.job"].search_count([("job_type", "=", "message"), ("state", "=", "pending")]),
+                         1, "its retry is a background job")
+
+    def test_a_sync_under_a_rate_limit_fails_fast_and_is_retried_later(self):
+        self.emulator.inject_fault("department/list", kind="errcode", errcode=45009, count=0)
+        before = self.emulator.calls("department/list")
+        status, answer = self.call("POST", "/sync/sync_departments/", {})
+        self.assertEqual(status, 502, answer)
+        self.assertLessEqual(self.emulator.calls("department/list") - before, 2)
+        failed, retry = self.env["wecom.sync.log"].search([("sync_type", "=", "department")], order="id")
+        self.assertEqual((failed.trigger, failed.status), ("api", "failed"))
+        self.assertTrue(failed.retry_at, "a rate limit is transient: retried in the background")
+        self.assertEqual((retry.trigger, retry.status, retry.retry_of_id), ("retry", "queued", failed))

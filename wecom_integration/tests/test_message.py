@@ -220,7 +220,43 @@ class TestUsersAndHelpers(CommittedUsersMixin, MessageCase):
 class TestMessageAccess(CommittedUsersMixin, MessageCase):
 
     USERS = {"viewer": ("wecom_group_message_view",), "sender": ("wecom_group_message_send",),
-             "stranger": ()}
+             "sender2": ("wecom_group_message_send",), "manager": ("wecom_group_manager",), "stranger": ()}
+
+    def as_user(self, name):
+        """As that user (the messages it sends come back readable although committed since)."""
+        return self.Message.sudo(self.committed_user(name))
+
+    def test_senders_see_their_own_messages_only(self):
+        mine = self.as_user("sender").send_message("text", "我的", to_users=["lina"]).id
+        theirs = self.as_user("sender2").send_message("text", "别人的", to_users=["zhangwei"]).id
+        with closing(self.registry.cursor()) as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            sender, viewer = (env["res.users"].browse(self.user_ids[n][0]) for n in ("sender", "viewer"))
+            self.assertEqual(env["wecom.message"].sudo(sender).search([]).ids, [mine])
+            self.assertEqual(sorted(env["wecom.message"].sudo(viewer).search([]).ids), sorted([mine, theirs]))
+            with self.assertRaises(AccessError):
+                env["wecom.message"].sudo(sender).browse(theirs).read(["content"])
+
+    def test_recall_by_its_sender_or_a_manager_who_is_recorded(self):
+        first = self.as_user("sender").send_message("text", "发错了", to_users=["lina"])
+        with self.assertRaises(AccessError):
+            first.sudo(self.user_ids["sender2"][0]).recall()
+        self.assertFalse(any(m["recalled"] for m in self.emulator.messages), "nothing recalled")
+        first.sudo(self.user_ids["sender"][0]).recall()
+        second = self.as_user("sender2").send_message("text", "也发错了", to_users=["zhangwei"])
+        second.sudo(self.user_ids["manager"][0]).recall()
+        with closing(self.registry.cursor()) as cr:
+            cr.execute("SELECT id, status, recalled_by_id, recalled_date IS NOT NULL FROM wecom_message ORDER BY id")
+            self.assertEqual(cr.fetchall(), [(first.id, "recalled", self.user_ids["sender"][0], True),
+                                             (second.id, "recalled", self.user_ids["manager"][0], True)])
+
+    def test_send_to_users_checks_the_message_before_recording_anything(self):
+        stranger = self.user_ids["stranger"][0]  # not linked to any member
+        with self.assertRaises(UserError):
+            self.as_user("sender").send_to_users([stranger], "text", "")
+        with self.assertRaises(UserError):
+            self.as_user("sender").send_to_users([stranger], "textcard", "no title", url="https://example.com")
+        self.assertEqual(self.committed_messages(), [])
 
     def test_sending_needs_the_send_group(self):
         for name in ("viewer", "stranger"):

@@ -1,0 +1,61 @@
+"""The repository's structural rules, checked on the source (no database needed).
+
+- Odoo 11's own test runner (``odoo --test-enable``) runs only the test modules an addon's
+  ``tests/__init__.py`` imports: every ``test_*.py`` of every addon must be imported there.
+- The layering of DESIGN.md: the WeCom client (``wecom_integration/wecom/``) and the emulator
+  (``wecom_emulator/``) import nothing from Odoo.
+"""
+import ast
+import os
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ADDONS = sorted(name for name in os.listdir(ROOT)
+                if os.path.isfile(os.path.join(ROOT, name, "__manifest__.py")))
+ODOO_FREE = [os.path.join("wecom_integration", "wecom"), "wecom_emulator"]
+
+
+def imported_names(path):
+    tree = ast.parse(open(path, encoding="utf-8").read(), path)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.level if hasattr(node, "level") else 0, alias.name
+        elif isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                yield node.level, (node.module or "") + "." + alias.name if node.module else alias.name
+
+
+def python_files(folder):
+    for dirpath, _dirs, files in os.walk(os.path.join(ROOT, folder)):
+        for name in files:
+            if name.endswith(".py"):
+                yield os.path.join(dirpath, name)
+
+
+def test_there_are_addons():
+    assert "wecom_integration" in ADDONS
+
+
+@pytest.mark.parametrize("addon", ADDONS)
+def test_every_test_module_is_imported_for_odoos_runner(addon):
+    folder = os.path.join(ROOT, addon, "tests")
+    if not os.path.isdir(folder):
+        pytest.skip("%s has no tests" % addon)
+    modules = {name[:-3] for name in os.listdir(folder) if name.startswith("test_") and name.endswith(".py")}
+    init = os.path.join(folder, "__init__.py")
+    imported = {name.split(".")[-1] for level, name in imported_names(init) if level == 1}
+    assert sorted(modules - imported) == [], "add them to %s/tests/__init__.py" % addon
+
+
+@pytest.mark.parametrize("folder", ODOO_FREE)
+def test_client_and_emulator_import_nothing_from_odoo(folder):
+    offenders = []
+    for path in python_files(folder):
+        for level, name in imported_names(path):
+            if level == 0 and (name == "odoo" or name.startswith("odoo.") or name.startswith("openerp")):
+                offenders.append("%s: %s" % (os.path.relpath(path, ROOT), name))
+            if level >= 2 and folder.startswith("wecom_integration"):
+                offenders.append("%s: reaches outside the client (%s)" % (os.path.relpath(path, ROOT), name))
+    assert offenders == []
