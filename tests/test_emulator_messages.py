@@ -309,3 +309,27 @@ def test_recall_errcode_configurable(clock):
         wx = RawCaller(BASE)
         wx.token(APP_SECRET)
         assert wx.post("message/recall", {"msgid": "nope"})["errcode"] == 40009
+
+
+def test_recalling_a_suppressed_duplicate_recalls_the_delivered_copy(emu, wx):
+    """After a lost answer the sender only knows the duplicate's msgid (suppressed_recall="original")."""
+    body = text(enable_duplicate_check=1)
+    send(wx, body)                            # delivered; say its answer was lost
+    duplicate = send(wx, body)["msgid"]       # the resend, suppressed
+    assert [m["status"] for m in emu.messages] == ["delivered", "suppressed"]
+    assert wx.post("message/recall", {"msgid": duplicate})["errcode"] == 0
+    assert [m["recalled"] for m in emu.messages] == [True, True]
+    assert emu.inbox("lina")[0]["recalled"] is True
+
+
+def test_recalling_a_suppressed_duplicate_can_leave_the_copy(clock):
+    emu = Emulator(clock=clock, suppressed_recall="self")
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        install(rsps, emu)
+        wx = RawCaller(BASE)
+        wx.token(APP_SECRET)
+        body = text(enable_duplicate_check=1)
+        send(wx, body)
+        duplicate = send(wx, body)["msgid"]
+        assert wx.post("message/recall", {"msgid": duplicate})["errcode"] == 0
+        assert [m["recalled"] for m in emu.messages] == [False, True]

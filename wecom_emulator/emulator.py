@@ -33,7 +33,7 @@ class Emulator(object):
                  expired_token_errcode=42001, callback_mode="sync",
                  response_code_ttl=RESPONSE_CODE_TTL, click_code_scope="card",
                  passive_reply_consumes_code=True, oauth_options=None, latency_ms=0,
-                 export_format=None, export_options=None):
+                 export_format=None, export_options=None, suppressed_recall="original"):
         self.lock = threading.RLock()   # one lock for all state: handlers run one at a time
         self.clock = clock
         self.directory_spec = directory
@@ -52,8 +52,10 @@ class Emulator(object):
         self.passive_reply_consumes_code = passive_reply_consumes_code   # §B.3 [UNCERTAIN]
         self.app_callbacks = AppCallbacks(lambda: self.corp.corp_id, self._now, self.lock,
                                           on_reply=self._on_app_reply)
+        # Recalling a suppressed duplicate's msgid (WECOM_API §7.1 [UNCERTAIN]): "original" also
+        # recalls the delivered copy it duplicated, "self" only the (undelivered) duplicate.
         self.message_center = MessageCenter(self.limiter, self._now, recall_errcode,
-                                            cards=self.cards,
+                                            cards=self.cards, suppressed_recall=suppressed_recall,
                                             has_callback=self.app_callbacks.configured)
         # OAuth / web login; oauth_options: see oauth.OAuth (privateinfo_without_agentid,
         # strict_state, weblogin_visible_only, unconsented_fields, domain_error).

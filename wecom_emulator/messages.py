@@ -189,7 +189,11 @@ def new_msgid():
 
 
 class MessageCenter(object):
-    def __init__(self, limiter, clock, recall_errcode=40058, cards=None, has_callback=None):
+    def __init__(self, limiter, clock, recall_errcode=40058, cards=None, has_callback=None,
+                 suppressed_recall="original"):
+        if suppressed_recall not in ("original", "self"):
+            raise ValueError("suppressed_recall must be 'original' or 'self'")
+        self.suppressed_recall = suppressed_recall
         self.limiter = limiter
         self.clock = clock
         self.recall_errcode = recall_errcode
@@ -310,8 +314,15 @@ class MessageCenter(object):
                 raise ApiError(self.recall_errcode, "msg can only be recalled within 24 hours")
             if record["recalled"]:
                 raise ApiError(self.recall_errcode, "msg already recalled")
-            record["recalled"] = True
-            record["recalled_at"] = _iso(now)
+            recalled = [record]
+            original = self.by_msgid.get(record["duplicate_of"] or "")
+            if record["status"] == "suppressed" and self.suppressed_recall == "original" and original \
+                    and not original["recalled"]:
+                # the caller only knows the duplicate's msgid when the first answer was lost
+                recalled.append(original)
+            for each in recalled:
+                each["recalled"] = True
+                each["recalled_at"] = _iso(now)
         return {}
 
     # ---------------------------------------------------------------- reads

@@ -102,6 +102,14 @@ class TestOutboxAndRetries(MessageCase):
         self.assertEqual(statuses, ["delivered", "suppressed"], "WeCom's duplicate check caught the resend")
         self.assertEqual(len(self.inbox("lina")), 1)
 
+    def test_recall_after_an_unclear_send_recalls_the_delivered_copy(self):
+        self.emulator.inject_fault("message/send", kind="timeout_after", count=1)  # delivered, answer lost
+        message = self.Message.send_message("text", "撤回我", to_users=["lina"])
+        self.assertEqual(message.status, "sent")
+        message.recall()
+        self.assertEqual([m["recalled"] for m in self.emulator.messages], [True, True])
+        self.assertTrue(self.inbox("lina")[0]["recalled"], "what lina saw is gone")
+
     def test_unclear_failure_without_duplicate_check_is_not_resent_blindly(self):
         self.set_wecom_params(duplicate_check_interval="0")
         self.emulator.inject_fault("message/send", kind="timeout_after", count=1)
