@@ -53,6 +53,9 @@ for path in (ROOT, HERE):
     if path not in sys.path:
         sys.path.insert(0, path)
 
+from common import calls_text, per_table, progress, ratio, written_text  # noqa: E402 (after the path set-up)
+import common  # noqa: E402
+
 MEMBERS = int(os.environ.get("BENCH_MESSAGE_MEMBERS", "10000"))
 DB = os.environ.get("BENCH_MESSAGE_DB", "wecom_bench_msg")
 SKIP_BASELINE = os.environ.get("BENCH_SKIP_BASELINE", "") == "1"
@@ -66,9 +69,6 @@ MESSAGE_TABLES = ("wecom_message", "wecom_message_user_rel")
 BASELINE_LIMIT_SCALE = 1000
 
 
-def progress(message):
-    sys.stderr.write("[bench] %s\n" % message)
-    sys.stderr.flush()
 
 
 # ---------------------------------------------------------------------------- counting
@@ -148,14 +148,8 @@ def table_counts(registry):
 
 
 # ---------------------------------------------------------------------------- Odoo and emulator
-def prepare_database(cfg):
-    subprocess.check_call(["bash", os.path.join(HERE, "prepare_db.sh"), cfg, DB], cwd=ROOT)
 
 
-def start_odoo(cfg):
-    import odoo
-    odoo.tools.config.parse_config(["-c", cfg, "-d", DB, "--log-level=warn"])
-    return odoo.registry(DB)
 
 
 def set_rate_limits(emulator, scale, **overrides):
@@ -313,29 +307,16 @@ def delivered(emulator, msgids):
 
 
 # ---------------------------------------------------------------------------- output
-def written_text(rows):
-    return "%d/%d/%d" % tuple(sum(c[i] for c in rows.values()) for i in range(3))
 
 
 def rows_total(rows):
     return sum(sum(c) for c in rows.values())
 
 
-def per_table(rows):
-    return ", ".join("%s %d/%d/%d" % ((name,) + tuple(counts)) for name, counts in sorted(rows.items())) or "none"
 
 
-def ratio(numerator, denominator):
-    if numerator is None or denominator is None:
-        return "-"
-    if not denominator:
-        return "-" if not numerator else "inf"
-    value = float(numerator) / denominator
-    return "%.0fx" % value if value >= 100 else "%.1fx" % value
 
 
-def calls_text(calls):
-    return ", ".join("%s %d" % (path, n) for path, n in sorted(calls.items(), key=lambda i: -i[1]) if n) or "none"
 
 
 def main():
@@ -344,13 +325,13 @@ def main():
     overall = time.time()
     cfg = os.path.join(LOCAL, "odoo-%s.cfg" % DB)
     progress("database %s: create or update with the addon" % DB)
-    prepare_database(cfg)
+    common.prepare_database(cfg, DB)
     progress("emulator %s: starting" % SPEC)
     emulator = sync_bench.EmulatorProcess(SPEC)
     problems = []
     try:
         with odoo.api.Environment.manage():
-            registry = start_odoo(cfg)
+            registry = common.start_odoo(cfg, DB)
             sync_bench.configure(registry, emulator)
             tap = SqlTap().install()
             problems = run(registry, emulator, tap, overall)
@@ -486,7 +467,7 @@ def run(registry, emulator, tap, overall):
                      ratio(b["tap"]["statements"], a["tap"]["statements"]),
                      ratio(b["tap"]["cursors"], a["tap"]["cursors"]), "",
                      ratio(rows_total(b["tap"]["rows"]), rows_total(a["tap"]["rows"]))])
-    out.append(sync_bench.table(headers, rows))
+    out.append(common.table(headers, rows))
     out.append("")
     for label, result in [("addon", addon), ("addon, recordset", addon_rs)]:
         info = result["info"]

@@ -48,6 +48,9 @@ for path in (ROOT, HERE):
     if path not in sys.path:
         sys.path.insert(0, path)
 
+from common import calls_text, goal, per_table, progress, ratio, seconds, table, written_text  # noqa: E402 (after the path set-up)
+import common  # noqa: E402
+
 USERS = int(os.environ.get("BENCH_USERS", "50000"))
 DEPARTMENTS = int(os.environ.get("BENCH_DEPARTMENTS", "5000"))
 CHANGE_PERCENT = float(os.environ.get("BENCH_CHANGE_PERCENT", "1"))
@@ -63,9 +66,6 @@ SCENARIOS = [("first", "first full sync"), ("nochange", "re-sync, nothing change
              ("changed", "re-sync, %g%% changed" % CHANGE_PERCENT)]
 
 
-def progress(message):
-    sys.stderr.write("[bench] %s\n" % message)
-    sys.stderr.flush()
 
 
 # ---------------------------------------------------------------------------- the emulator process
@@ -160,14 +160,8 @@ def change_members(emulator, users, departments, percent, seed, dept_subset):
 
 
 # ---------------------------------------------------------------------------- Odoo
-def prepare_database(cfg):
-    subprocess.check_call(["bash", os.path.join(HERE, "prepare_db.sh"), cfg, DB], cwd=ROOT)
 
 
-def start_odoo(cfg):
-    import odoo
-    odoo.tools.config.parse_config(["-c", cfg, "-d", DB, "--log-level=warn"])
-    return odoo.registry(DB)
 
 
 def configure(registry, emulator):
@@ -470,52 +464,22 @@ def check_userid_cost(registry, samples=200):
 
 
 # ---------------------------------------------------------------------------- output
-def seconds(value):
-    if value is None:
-        return "-"
-    return "%.2f s" % value if value < 100 else "%.0f s" % value
 
 
-def ratio(numerator, denominator):
-    if numerator is None or not denominator:
-        return "-"
-    return "%.1fx" % (numerator / denominator)
 
 
-def written_text(written):
-    ins = sum(c[0] for c in written.values())
-    upd = sum(c[1] for c in written.values())
-    dele = sum(c[2] for c in written.values())
-    return "%d/%d/%d" % (ins, upd, dele)
 
 
-def per_table(written):
-    """"3/1/0 (wecom_user 1/1/0, ...)": inserted/updated/deleted, in total and per table."""
-    return "%s (%s)" % (written_text(written), ", ".join(
-        "%s %d/%d/%d" % ((name,) + tuple(counts)) for name, counts in sorted(written.items())) or "none")
 
 
 def phases_text(phases):
     return ", ".join("%s %.2f s / %d queries" % (name, spent, queries) for name, (spent, queries) in phases.items())
 
 
-def table(headers, rows, aligns=None):
-    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows)]
-    aligns = aligns or ["<"] + [">"] * (len(headers) - 1)
-    def line(cells):
-        return "  ".join("{:{}{}}".format(str(c), a, w) for c, a, w in zip(cells, aligns, widths)).rstrip()
-    out = [line(headers), line(["-" * w for w in widths])]
-    out.extend(line(row) for row in rows)
-    return "\n".join("  " + l for l in out)
 
 
-def calls_text(calls):
-    parts = ["%s %d" % (path, n) for path, n in sorted(calls.items(), key=lambda item: -item[1]) if n]
-    return "%d (%s)" % (sum(calls.values()), ", ".join(parts))
 
 
-def goal(ok):
-    return "PASS" if ok else "MISS"
 
 
 # ---------------------------------------------------------------------------- main
@@ -524,7 +488,7 @@ def main():
     overall = time.time()
     cfg = os.path.join(LOCAL, "odoo-%s.cfg" % DB)
     progress("database %s: create or update with the addon" % DB)
-    prepare_database(cfg)
+    common.prepare_database(cfg, DB)
     progress("emulator %s: starting" % SPEC)
     started = time.time()
     emulator = EmulatorProcess(SPEC)
@@ -532,7 +496,7 @@ def main():
     problems = []
     try:
         with odoo.api.Environment.manage():
-            registry = start_odoo(cfg)
+            registry = common.start_odoo(cfg, DB)
             configure(registry, emulator)
             set_autovacuum(registry, False)
             try:

@@ -57,6 +57,23 @@ def restore_env(var, value):
         os.environ[var] = value
 
 
+def make_user(env, login, *groups, **values):
+    """A user in ``groups`` (xml ids of this module, or module.xml_id), internal unless ``base``
+    says otherwise, with the password ``login-pw`` unless ``password`` is given."""
+    base = values.pop("base", "base.group_user")
+    group_ids = [env.ref(base).id] + [env.ref(g if "." in g else "wecom_integration." + g).id for g in groups]
+    values.setdefault("password", login + "-pw")
+    return env["res.users"].with_context(no_reset_password=True).create(
+        dict(values, name=values.get("name", login), login=login, groups_id=[(6, 0, group_ids)]))
+
+
+def emulator_settings(emulator, contact_secret=False):
+    """The addon's settings for ``emulator``: every call answered at once, retries without waiting."""
+    return dict(corp_id=emulator.corp_id, agent_id=str(emulator.app.agent_id), secret=emulator.app.secret,
+                contact_secret=emulator.contact_secret if contact_secret else "", base_url=EMULATOR_URL,
+                timeout="5", retry_backoff="0,0,0", rate_limit_backoff="0")
+
+
 class EmulatorMixin(object):
     """Start an emulator, route WeCom calls into it and configure the addon for it."""
 
@@ -75,16 +92,7 @@ class EmulatorMixin(object):
         self.addCleanup(self.rsps.stop)
         delete_since(self.registry, {}, self.emulator.corp_id)  # a token left by an earlier emulator
         self.addCleanup(delete_since, self.registry, table_marks(self.registry), self.emulator.corp_id)
-        self.set_wecom_params(
-            corp_id=self.emulator.corp_id,
-            agent_id=str(self.emulator.app.agent_id),
-            secret=self.emulator.app.secret,
-            contact_secret=self.emulator.contact_secret if self.configure_contact_secret else "",
-            base_url=EMULATOR_URL,
-            timeout="5",
-            retry_backoff="0,0,0",  # retries happen, without waiting
-            rate_limit_backoff="0",
-        )
+        self.set_wecom_params(**emulator_settings(self.emulator, self.configure_contact_secret))
 
     def set_wecom_params(self, **values):
         config = self.env["wecom.config"]
@@ -118,9 +126,7 @@ class CommittedUsersMixin(object):
         with closing(odoo.registry(get_db_name()).cursor()) as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             for name, groups in cls.USERS.items():
-                group_ids = [env.ref("base.group_user").id] + [env.ref("wecom_integration." + g).id for g in groups]
-                user = env["res.users"].create({"name": name, "login": "wecom_test_" + name,
-                                                "groups_id": [(6, 0, group_ids)]})
+                user = make_user(env, "wecom_test_" + name, *groups, name=name)
                 cls.user_ids[name] = (user.id, user.partner_id.id)
             cr.commit()
 

@@ -15,7 +15,7 @@ from wecom_emulator.testing import install
 from ..sync.writers import DepartmentWriter, TagWriter, UserWriter
 from ..wecom.client import WecomClient
 from ..wecom.directory import fetch_departments, fetch_tags, fetch_users
-from .common import EMULATOR_URL, WecomTransactionCase, delete_since, table_marks
+from .common import EMULATOR_URL, WecomTransactionCase, delete_since, emulator_settings, table_marks
 
 MIRROR_TABLES = ("wecom_message", "wecom_job", "wecom_tag", "wecom_user", "wecom_department")
 
@@ -76,9 +76,7 @@ class CommittedSettingsMixin(object):
     def setUpClass(cls):
         super(CommittedSettingsMixin, cls).setUpClass()
         emulator = Emulator(directory="empty")
-        cls._saved_settings = commit_settings(
-            corp_id=emulator.corp_id, agent_id=str(emulator.app.agent_id), secret=emulator.app.secret,
-            base_url=EMULATOR_URL, timeout="5", retry_backoff="0,0,0", rate_limit_backoff="0")
+        cls._saved_settings = commit_settings(**emulator_settings(emulator))
 
     @classmethod
     def tearDownClass(cls):

@@ -3,7 +3,7 @@ import json
 import odoo
 from odoo.tests.common import at_install, post_install
 
-from .common import EmulatorMixin, SharedCursorHttpCase
+from .common import EmulatorMixin, SharedCursorHttpCase, make_user
 
 API = "/api/v1/wechat"
 ALL_PERMISSIONS = ("wecom_group_manager",)
@@ -22,9 +22,7 @@ class ApiCase(EmulatorMixin, SharedCursorHttpCase):
         self.answers = []  # (method, path, status, body) of every call, checked against the OpenAPI document
 
     def make_user(self, login, *groups):
-        group_ids = [self.env.ref("base.group_user").id] + [self.env.ref("wecom_integration." + g).id for g in groups]
-        return self.env["res.users"].create({"name": login, "login": login, "password": login + "-pw",
-                                             "groups_id": [(6, 0, group_ids)]})
+        return make_user(self.env, login, *groups)
 
     def make_key(self, user):
         return self.env["wecom.api.key"].sudo(user).generate("tests")[1]

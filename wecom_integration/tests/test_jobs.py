@@ -128,28 +128,6 @@ class TestJobs(MessageCase):
         self.assertIn("Interrupted", errmsg)
         self.assertEqual(self.inbox("lina"), [])
 
-    def test_two_runners_share_the_queue(self):
-        import threading
-        ids = [self.queue_message("并发 %s" % i) for i in range(8)]
-        counts, errors = [], []
-
-        def work():
-            with odoo.api.Environment.manage():
-                try:
-                    counts.append(runner.run_due(self.registry))
-                except Exception as error:  # reported below
-                    errors.append(repr(error))
-
-        threads = [threading.Thread(target=work) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(60)
-        self.assertEqual(errors, [])
-        self.assertEqual(sum(counts), 8)
-        self.assertEqual(self.committed_messages(), [(i, "sent") for i in ids])
-        self.assertEqual(self.emulator.calls("message/send"), 8, "nothing sent twice")
-
     def test_the_cron_runs_due_jobs(self):
         message_id = self.queue_message()
         self.env["wecom.job"]._cron_run_jobs(budget=30)

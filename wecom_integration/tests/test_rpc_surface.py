@@ -12,7 +12,7 @@ import json
 
 import odoo
 
-from .common import SharedCursorHttpCase
+from .common import SharedCursorHttpCase, make_user
 
 ACCESS_ERRORS = ("odoo.exceptions.AccessError", "odoo.exceptions.AccessDenied")
 # (model, method, who) -> why a plain login may call it; who is "portal", "internal" or "*"
@@ -76,8 +76,7 @@ class TestJsonRpcSurface(SharedCursorHttpCase):
         self.cr.commit()  # a savepoint of the shared test cursor: failed requests roll back to here
 
     def make_login(self, login, group):
-        return self.env["res.users"].with_context(no_reset_password=True).create({
-            "name": login, "login": login, "password": login, "groups_id": [(6, 0, [self.env.ref(group).id])]})
+        return make_user(self.env, login, base=group, password=login)
 
     def make_records(self):
         """One record of each stored model, made by the superuser, for the record methods."""

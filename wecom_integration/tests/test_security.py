@@ -1,6 +1,6 @@
 from odoo.exceptions import AccessError
 
-from .common import WecomTransactionCase
+from .common import WecomTransactionCase, make_user
 
 PERMISSION_GROUPS = {
     "wechat.sync.department": "wecom_group_sync_department",
@@ -17,11 +17,7 @@ PERMISSION_GROUPS = {
 class TestSecurity(WecomTransactionCase):
 
     def make_user(self, login, *groups):
-        group_ids = [self.env.ref("wecom_integration." + g).id for g in groups]
-        return self.env["res.users"].create({
-            "name": login, "login": login,
-            "groups_id": [(6, 0, [self.env.ref("base.group_user").id] + group_ids)],
-        })
+        return make_user(self.env, login, *groups)
 
     def test_every_original_permission_has_a_group(self):
         for permission, xmlid in PERMISSION_GROUPS.items():

@@ -2,6 +2,7 @@ from unittest.mock import patch
 
 from ..sync import bulk
 from ..sync.writers import DepartmentWriter
+from .common import make_user
 from .test_sync_failures import WecomSyncError
 from .test_sync import DEMO_DEPARTMENTS, DEMO_MEMBERS, SyncCase
 
@@ -83,7 +84,7 @@ class TestDepartmentsArriveChildFirst(SyncCase):
 class TestLinkToOdooUsers(SyncCase):
 
     def make_user(self, login, email=None, mobile=None):
-        user = self.env["res.users"].create({"name": login, "login": login, "email": email})
+        user = make_user(self.env, login, email=email)
         if mobile:
             user.partner_id.mobile = mobile
         return user
