@@ -26,5 +26,6 @@ bench:
 stop:
 	@bash scripts/pg.sh stop
 
-clean: stop
+clean:
+	@bash scripts/pg.sh clean
 	rm -rf .venv .local

@@ -1,6 +1,5 @@
-"""pytest-odoo starts Odoo's HTTP server once per test *module* (and logs "Address already in
-use" for every module after the first); once per session is what --odoo-http means. Odoo 11
-only spawns the HTTP thread with stop=True when it believes tests are enabled."""
+"""pytest-odoo starts Odoo's HTTP server once per test *module*; once per session is what
+--odoo-http means (this fixture replaces pytest-odoo's of the same name)."""
 import pytest
 
 
@@ -12,7 +11,12 @@ def load_http(request):
         import odoo
 
         odoo.tools.config["test_enable"] = True
-        odoo.service.server.start(stop=True)
+        # Not odoo.service.server.start(stop=True): it spawns the HTTP thread and then calls stop(),
+        # which shuts the server down again whenever the thread has bound its socket by then (on
+        # a lightly loaded machine, often). Spawn the thread alone, as start() would.
+        odoo.service.server.load_server_wide_modules()
+        server = odoo.service.server.ThreadedServer(odoo.service.wsgi_server.application)
+        server.http_spawn()
         signal.signal(signal.SIGINT, signal.default_int_handler)
         _wait_for_port(odoo.tools.config["http_port"])
 

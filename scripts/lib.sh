@@ -7,6 +7,10 @@ PY="$VENV/bin/python"
 PGPORT="${PGPORT:-5433}"
 PGHOST=127.0.0.1
 PGDATA="$LOCAL/pg"
+# As root the cluster runs as the postgres OS user; when that user cannot enter the checkout,
+# scripts/pg.sh keeps the data directory elsewhere and writes its path to .local/pg-location.
+PG_LOCATION_FILE="$LOCAL/pg-location"
+if [ -s "$PG_LOCATION_FILE" ]; then PGDATA="$(cat "$PG_LOCATION_FILE")"; fi
 PGUSER_ODOO=odoo
 ODOO_PORT="${ODOO_PORT:-8069}"
 ODOO_DB="${ODOO_DB:-wecom}"

@@ -26,6 +26,16 @@ setup_venv() {
     touch "$stamp"
 }
 
+# wecom_emulator as an editable package (setup/wecom_emulator links to the checkout's copy), so that
+# every Python of the venv imports it, Odoo's own test runner included, not only pytest.
+setup_emulator_package() {
+    local link
+    link="$(echo "$VENV"/lib/python3*/site-packages)/wecom-emulator.egg-link"
+    [ "$(head -n 1 "$link" 2>/dev/null)" = "$ROOT/setup/wecom_emulator" ] && return 0
+    log "installing wecom_emulator (editable) into .venv"
+    "$PY" -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e "$ROOT/setup/wecom_emulator"
+}
+
 setup_lessc() {
     # Odoo 11 treats any lessc stderr output as an error; less 4 warns, so it must be less 3.
     if [ -x "$LOCAL/node_modules/.bin/lessc" ]; then return 0; fi
@@ -35,4 +45,5 @@ setup_lessc() {
 }
 
 setup_venv
+setup_emulator_package
 setup_lessc

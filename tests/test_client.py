@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 """WecomClient against the WeCom emulator, in-process (responses callbacks into its WSGI app).
 
-What is pinned here comes from WECOM_API.md: the token is fetched once and reused, refreshed once
+What is pinned here comes from docs/WECOM_API.md: the token is fetched once and reused, refreshed once
 on 40014/42001 (and 40001 outside gettoken), transient errors (-1, 45009, 45033, network, HTTP 5xx,
 bad JSON) retried with the configured waits, configuration and permission errors never retried,
 message/send never re-sent after an unclear failure unless duplicate check is on, the list_id

@@ -1,5 +1,5 @@
 # -*- coding: utf-8 -*-
-"""WXBizMsgCrypt (wecom/crypto.py) against the vectors of WECOM_API.md §8.4 and against wechatpy
+"""WXBizMsgCrypt (wecom/crypto.py) against the vectors of docs/WECOM_API.md §8.4 and against wechatpy
 1.8.18 (wechatpy.enterprise.crypto) as an independent peer."""
 import base64
 import struct

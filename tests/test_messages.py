@@ -1,5 +1,5 @@
 # -*- coding: utf-8 -*-
-"""Message payload building and validation (wecom/messages.py, WECOM_API.md §7)."""
+"""Message payload building and validation (wecom/messages.py, docs/WECOM_API.md §7)."""
 import pytest
 
 from wecom.errors import WecomValidationError

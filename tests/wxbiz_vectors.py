@@ -1,4 +1,4 @@
-"""WXBizMsgCrypt test vectors (WECOM_API.md §8.4), shared by the crypto tests of the addon and of the emulator."""
+"""WXBizMsgCrypt test vectors (docs/WECOM_API.md §8.4), shared by the crypto tests of the addon and of the emulator."""
 
 # vector set 1: wechatpy tests/test_crypto.py
 TOKEN = "123456"

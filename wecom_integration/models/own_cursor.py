@@ -36,7 +36,7 @@ def own_cursor(registry, serialized=True):
         return
     with closing(registry._db.cursor(serialized=serialized)) as cr:
         yield cr
-        cr.commit()  # our own cursor: what was written here must survive the caller
+        cr.commit()  # pylint: disable=invalid-commit  # our own cursor: what was written here must survive the caller
 
 
 @contextmanager
@@ -54,7 +54,7 @@ def own_env(env, uid=SUPERUSER_ID, serialized=True):
         except psycopg2.OperationalError as error:
             if getattr(error, "pgcode", None) != "55P03":  # lock_not_available
                 raise
-            raise CallerHoldsLock(str(error))
+            raise CallerHoldsLock(str(error)) from error
 
 
 def after_commit(env, func):

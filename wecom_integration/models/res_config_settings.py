@@ -93,7 +93,7 @@ class ResConfigSettings(models.TransientModel):
         return values
 
     def set_values(self):
-        super(ResConfigSettings, self).set_values()
+        result = super(ResConfigSettings, self).set_values()
         self._wecom_check_admin()  # set_values is public: execute() checks, a direct call would not
         config = self.env["wecom.config"]
         typed = self._wecom_form_values()
@@ -109,6 +109,7 @@ class ResConfigSettings(models.TransientModel):
                             % self.wecom_archive_threshold)
         config._set_stored("archive_threshold", str(self.wecom_archive_threshold))
         config._set_stored("user_match", self.wecom_user_match or "off")
+        return result
 
     def action_wecom_sync_departments(self):
         return self.env["wecom.sync.service"].action_sync("department")

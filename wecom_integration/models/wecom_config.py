@@ -99,22 +99,24 @@ class WecomConfig(models.AbstractModel):
 
         agent_id = settings["agent_id"]
         if agent_id and not agent_id.isdigit():
-            raise UserError(_("The WeCom agent id must be a whole number (AgentId of the app), got %r in the %s.")
-                            % (agent_id, origin("agent_id")))
+            raise UserError(_("The WeCom agent id must be a whole number (AgentId of the app), got %(value)r in "
+                              "the %(origin)s.") % {"value": agent_id, "origin": origin("agent_id")})
         try:
             timeout = float(settings["timeout"])
         except ValueError:
             timeout = -1
         if not 0 < timeout <= MAX_TIMEOUT:
-            raise UserError(_("The WeCom API timeout must be a number of seconds between 1 and %s, got %r in the %s.")
-                            % (MAX_TIMEOUT, settings["timeout"], origin("timeout")))
+            raise UserError(_("The WeCom API timeout must be a number of seconds between 1 and %(max)s, got "
+                              "%(value)r in the %(origin)s.")
+                            % {"max": MAX_TIMEOUT, "value": settings["timeout"], "origin": origin("timeout")})
         aes_key = settings["callback_aes_key"]
         if aes_key and not (len(aes_key) == 43 and aes_key.isalnum() and aes_key.isascii()):
             raise UserError(_("The callback EncodingAESKey must be the 43 letters and digits shown in the WeCom admin "
-                              "console, got %s characters in the %s.") % (len(aes_key), origin("callback_aes_key")))
+                              "console, got %(length)s characters in the %(origin)s.")
+                            % {"length": len(aes_key), "origin": origin("callback_aes_key")})
         if not settings["base_url"].startswith(("http://", "https://")):
-            raise UserError(_("The WeCom API base URL must start with http:// or https://, got %r in the %s.")
-                            % (settings["base_url"], origin("base_url")))
+            raise UserError(_("The WeCom API base URL must start with http:// or https://, got %(value)r in the "
+                              "%(origin)s.") % {"value": settings["base_url"], "origin": origin("base_url")})
 
     @api.model
     def _is_configured(self):
@@ -175,9 +177,9 @@ class WecomConfig(models.AbstractModel):
         raw = self._get_stored(name)
         try:
             return tuple(float(part) for part in raw.split(",")) if raw else default
-        except ValueError:
-            raise UserError(_("The technical parameter %s%s must be a comma-separated list of seconds, got %r.")
-                            % (PARAM_PREFIX, name, raw))
+        except ValueError as error:
+            raise UserError(_("The technical parameter %(param)s must be a comma-separated list of seconds, got "
+                              "%(value)r.") % {"param": PARAM_PREFIX + name, "value": raw}) from error
 
     @api.model
     def _get_archive_threshold(self):

@@ -165,7 +165,8 @@ class WecomMessage(models.Model):
         """审批通知: a text card to the approvers (res.users ids) linking to the approval."""
         return self.send_to_users(
             approver_ids, "textcard",
-            _('<div class="highlight">%s</div><div class="normal">%s</div>') % (approval_title, approval_content),
+            _('<div class="highlight">%(title)s</div><div class="normal">%(content)s</div>')
+            % {"title": approval_title, "content": approval_content},
             title=_("Approval request: %s") % approval_title, url=approval_url, btntxt=_("View"),
             business_type="approval", business_id=approval_id)
 
@@ -175,7 +176,8 @@ class WecomMessage(models.Model):
         """里程碑提醒: a text card to the recipients (res.users ids) about a milestone of a store."""
         return self.send_to_users(
             recipient_ids, "textcard",
-            _('<div class="gray">Store: %s</div><div class="highlight">Due: %s</div>') % (store_name, due_date),
+            _('<div class="gray">Store: %(store)s</div><div class="highlight">Due: %(due)s</div>')
+            % {"store": store_name, "due": due_date},
             title=_("Milestone reminder: %s") % milestone_name, url=reminder_url, btntxt=_("View"),
             business_type="milestone", business_id=construction_order_id)
 
@@ -211,17 +213,18 @@ class WecomMessage(models.Model):
             else:
                 try:
                     keys = [int(k) for k in keys]
-                except (TypeError, ValueError):
-                    raise UserError(_("%s must be numeric WeCom ids, got %r.") % (label, keys))
+                except (TypeError, ValueError) as error:
+                    raise UserError(_("%(label)s must be numeric WeCom ids, got %(keys)r.")
+                                    % {"label": label, "keys": keys}) from error
                 self.env.cr.execute('SELECT "%s", id FROM "%s" WHERE "%s" IN %%s' % (key_field, table, key_field),
                                     (tuple(keys),))
                 found = dict(self.env.cr.fetchall())
                 lookup = keys
             unknown = [k for k, look in zip(keys, lookup) if look not in found]
             if unknown:
-                raise UserError(_("Unknown %s (not in the WeCom directory mirror, or archived): %s. "
+                raise UserError(_("Unknown %(label)s (not in the WeCom directory mirror, or archived): %(unknown)s. "
                                   "Run a directory sync if they were added recently.")
-                                % (label, ", ".join(str(u) for u in unknown)))
+                                % {"label": label, "unknown": ", ".join(str(u) for u in unknown)})
             ids.extend(found[look] for look in lookup)
         ids = list(OrderedDict.fromkeys(ids))
         if ids:
@@ -229,7 +232,8 @@ class WecomMessage(models.Model):
                                 (tuple(ids),))
             inactive = [str(row[1]) for row in self.env.cr.fetchall()]
             if inactive:
-                raise UserError(_("These %s are archived (gone from WeCom): %s.") % (label, ", ".join(inactive)))
+                raise UserError(_("These %(label)s are archived (gone from WeCom): %(archived)s.")
+                                % {"label": label, "archived": ", ".join(inactive)})
         return self.env[model].sudo().browse(ids)
 
     @api.model
@@ -271,7 +275,7 @@ class WecomMessage(models.Model):
                           touser=touser if touser is not None else ["validation"], toparty=toparty, totag=totag,
                           to_all=to_all, agent_id=1)
         except WecomError as error:
-            raise UserError(error.describe(self._lang()))
+            raise UserError(error.describe(self._lang())) from error
 
     def _lang(self):
         return "zh" if (self.env.lang or "").startswith("zh") else "en"
@@ -474,7 +478,7 @@ class WecomMessage(models.Model):
                 for msgid in message.msgid.split("\n"):
                     client.message_recall(msgid)
             except WecomError as error:
-                raise UserError(error.describe(self._lang()))
+                raise UserError(error.describe(self._lang())) from error
             with own_env(self.env) as env:
                 env[self._name].browse(message.id).write({"status": "recalled", "recalled_date": fields.Datetime.now(),
                                                           "recalled_by_id": self.env.uid})

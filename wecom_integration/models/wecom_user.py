@@ -112,6 +112,7 @@ class WecomUser(models.Model):
         if mode not in self.MATCH_SQL:
             return 0
         member_expr, user_expr = self.MATCH_SQL[mode]
+        # pylint: disable-next=sql-injection  # both expressions are MATCH_SQL's constants, never input
         self.env.cr.execute("""
             WITH pairs AS (
                 SELECT w.id AS member, u.id AS odoo_user

@@ -63,7 +63,7 @@ class BulkTable(object):
         cols = ", ".join('"%s"' % c for c in self.columns)
         query = 'SELECT id, active, %s AS key, %s FROM "%s"' % (self.key_sql, cols, self.table)
         if keys is None:
-            self.cr.execute(query)
+            self.cr.execute(query)  # pylint: disable=sql-injection  # names from the model, values as parameters
         else:
             self.cr.execute(query + " WHERE %s = ANY(%%s)" % self.key_sql, (list(keys),))
         names = [d[0] for d in self.cr.description]
@@ -73,6 +73,7 @@ class BulkTable(object):
     def load_index(self):
         """{key: (id, active, quiet values...)} for every row: what deciding to skip a row needs."""
         cols = "".join(', "%s"' % c for c in self.quiet)
+        # pylint: disable-next=sql-injection  # names and key expression from the model definition
         self.cr.execute('SELECT %s, id, active%s FROM "%s"' % (self.key_sql, cols, self.table))
         self.index = {row[0]: row[1:] for row in self.cr.fetchall()}
         return self.index
@@ -109,7 +110,7 @@ class BulkTable(object):
             self.cr.execute("SELECT nextval(%s) FROM generate_series(1, %s)", ("%s_id_seq" % self.table, len(keys)))
             self.reserved.update(zip(keys, (row[0] for row in self.cr.fetchall())))
 
-    def create(self, creates):
+    def create(self, creates):  # pylint: disable=method-required-super  # a plain class, not a model
         """Insert rows (with their reserved ids, if any); returns {key: id}."""
         if not creates:
             return {}

@@ -57,10 +57,11 @@ class Writer(object):
         share = 100.0 * to_archive / active
         if share > self.threshold:
             raise SyncRefused(_(
-                "WeCom's answer would archive %s of %s %s (%s%%), more than the safety threshold of %s%%. "
-                "Nothing was changed. If this is expected (for example the app's visible range was narrowed), "
-                "raise the threshold in Settings > WeCom and sync again.")
-                % (to_archive, active, kind_label, int(round(share)), "%g" % self.threshold))
+                "WeCom's answer would archive %(count)s of %(active)s %(kind)s (%(share)s%%), more than the safety "
+                "threshold of %(threshold)s%%. Nothing was changed. If this is expected (for example the app's "
+                "visible range was narrowed), raise the threshold in Settings > WeCom and sync again.")
+                % {"count": to_archive, "active": active, "kind": kind_label, "share": int(round(share)),
+                   "threshold": "%g" % self.threshold})
 
 
     def finish(self, outcome, synced, created, updated, archived, relations_changed, changed_fields):
@@ -330,8 +331,9 @@ class TagWriter(Writer):
             missing = [u for u in tag["userids"] if u.lower() not in user_ids]
             missing += [str(d) for d in tag["partyids"] if d not in dept_ids]
             if missing:
-                outcome.warn("tag", tag_id, _("Tag %s: members not in Odoo (sync members and departments "
-                                              "first): %s") % (tag["tagname"], ", ".join(missing)))
+                outcome.warn("tag", tag_id, _("Tag %(tag)s: members not in Odoo (sync members and departments "
+                                              "first): %(missing)s")
+                             % {"tag": tag["tagname"], "missing": ", ".join(missing)})
         changed = sync_relation(cr, "wecom_tag_user_rel", "tag_id", "user_id", members)
         changed |= sync_relation(cr, "wecom_tag_department_rel", "tag_id", "department_id", parties)
         self.finish(outcome, len(wanted), created, updated, archived, changed, TAG_COLUMNS + ["active", "user_ids"])

@@ -31,7 +31,7 @@ def table_marks(registry, tables=OWN_CURSOR_TABLES):
     with closing(registry.cursor()) as cr:
         marks = {}
         for table in tables:
-            cr.execute('SELECT coalesce(max(id), 0) FROM "%s"' % table)
+            cr.execute('SELECT coalesce(max(id), 0) FROM "%s"' % table)  # pylint: disable=sql-injection  # our table names
             marks[table] = cr.fetchone()[0]
         return marks
 

@@ -99,7 +99,7 @@ class TestSendMessage(MessageCase):
         with self.assertRaises(ZeroDivisionError):
             with self.env.cr.savepoint():
                 message = self.Message.send_message("text", "已发送", to_users=["lina"])
-                1 / 0
+                raise ZeroDivisionError("the caller fails after sending")
         self.assertEqual(self.committed_messages(), [(message.id, "sent")])
 
     def test_queued_message_belongs_to_the_caller_transaction(self):

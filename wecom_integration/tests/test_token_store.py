@@ -75,7 +75,7 @@ class TestTokenStore(WecomTransactionCase):
         with self.assertRaises(ZeroDivisionError):
             with self.env.cr.savepoint():  # the business work fails after the token was fetched
                 token = client.get_token()
-                1 / 0
+                raise ZeroDivisionError("the business work fails")
         self.assertEqual(self.stored_row(client.token_key)[0], token)
         self.env["wecom.config"]._get_client().department_simplelist()
         self.assertEqual(self.emulator.calls("gettoken"), 1)

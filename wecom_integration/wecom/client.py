@@ -176,10 +176,10 @@ class WecomClient(object):
         if agent_id is not None and agent_id != "":
             try:
                 agent_id = int(agent_id)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError) as error:
                 raise WecomValidationError(
                     "The WeCom agent ID must be a number, got %r." % (agent_id,), field="agent_id",
-                    zh="AgentId 必须是数字。")
+                    zh="AgentId 必须是数字。") from error
         else:
             agent_id = None
         self.corp_id = corp_id.strip()

@@ -120,8 +120,8 @@ def parse_xml(xml):
         raw = raw[3:]
     try:
         text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise WecomCryptoError(PARSE_XML_ERROR, "not UTF-8")
+    except UnicodeDecodeError as exc:
+        raise WecomCryptoError(PARSE_XML_ERROR, "not UTF-8") from exc
     if "\x00" in text:
         raise WecomCryptoError(PARSE_XML_ERROR, "NUL character")
     declared = _XML_DECLARED_ENCODING.match(text)
@@ -134,7 +134,7 @@ def parse_xml(xml):
         parser.feed(text.encode("utf-8"))
         return parser.close()
     except ET.ParseError as exc:
-        raise WecomCryptoError(PARSE_XML_ERROR, str(exc))
+        raise WecomCryptoError(PARSE_XML_ERROR, str(exc)) from exc
 
 
 def find_encrypt(body):
@@ -181,8 +181,8 @@ class WXBizMsgCrypt(object):
             raise WecomCryptoError(ILLEGAL_AES_KEY)
         try:
             key = base64.b64decode(encoding_aes_key + "=")
-        except (binascii.Error, ValueError):
-            raise WecomCryptoError(ILLEGAL_AES_KEY)
+        except (binascii.Error, ValueError) as exc:
+            raise WecomCryptoError(ILLEGAL_AES_KEY) from exc
         if len(key) != 32:
             raise WecomCryptoError(ILLEGAL_AES_KEY)
         self.token = _to_text(token)
@@ -197,7 +197,7 @@ class WXBizMsgCrypt(object):
             parts = sorted([self.token, _to_text(timestamp), _to_text(nonce), _to_text(encrypt)])
             return hashlib.sha1("".join(parts).encode("utf-8")).hexdigest()
         except Exception as exc:  # pragma: no cover - defensive, mirrors the official sample
-            raise WecomCryptoError(COMPUTE_SIGNATURE_ERROR, str(exc))
+            raise WecomCryptoError(COMPUTE_SIGNATURE_ERROR, str(exc)) from exc
 
     def check_signature(self, msg_signature, timestamp, nonce, encrypt):
         expected = self.signature(timestamp, nonce, encrypt)
@@ -222,7 +222,7 @@ class WXBizMsgCrypt(object):
             encryptor = self._cipher().encryptor()
             cipher_bytes = encryptor.update(pkcs7_pad(plain)) + encryptor.finalize()
         except Exception as exc:
-            raise WecomCryptoError(ENCRYPT_AES_ERROR, str(exc))
+            raise WecomCryptoError(ENCRYPT_AES_ERROR, str(exc)) from exc
         return base64.b64encode(cipher_bytes).decode("ascii")
 
     def decrypt(self, encrypt):
@@ -230,14 +230,14 @@ class WXBizMsgCrypt(object):
         try:
             cipher_bytes = base64.b64decode(_to_bytes(encrypt).strip(), validate=True)
         except (binascii.Error, ValueError) as exc:
-            raise WecomCryptoError(DECODE_BASE64_ERROR, str(exc))
+            raise WecomCryptoError(DECODE_BASE64_ERROR, str(exc)) from exc
         if not cipher_bytes or len(cipher_bytes) % 16:
             raise WecomCryptoError(DECRYPT_AES_ERROR, "ciphertext length is not a multiple of 16")
         try:
             decryptor = self._cipher().decryptor()
             raw = decryptor.update(cipher_bytes) + decryptor.finalize()
         except Exception as exc:
-            raise WecomCryptoError(DECRYPT_AES_ERROR, str(exc))
+            raise WecomCryptoError(DECRYPT_AES_ERROR, str(exc)) from exc
         content = pkcs7_unpad(raw)
         if len(content) < 20:
             raise WecomCryptoError(ILLEGAL_BUFFER, "plaintext too short")
@@ -251,7 +251,7 @@ class WXBizMsgCrypt(object):
         try:
             return msg.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise WecomCryptoError(ILLEGAL_BUFFER, str(exc))
+            raise WecomCryptoError(ILLEGAL_BUFFER, str(exc)) from exc
 
     # ------------------------------------------------------------------ callback helpers
     def verify_url(self, msg_signature, timestamp, nonce, echostr):

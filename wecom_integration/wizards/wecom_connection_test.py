@@ -19,10 +19,11 @@ class WecomConnectionTest(models.TransientModel):
         lines, success = [], True
         for kind, label in checks:
             try:
-                lines.append(_("%s: %s") % (label, self._check(kind, settings)))
+                lines.append(_("%(label)s: %(result)s") % {"label": label, "result": self._check(kind, settings)})
             except WecomError as error:
                 success = False
-                lines.append(_("%s: FAILED\n  %s") % (label, error.describe(self._lang())))
+                lines.append(_("%(label)s: FAILED\n  %(error)s")
+                             % {"label": label, "error": error.describe(self._lang())})
         if not settings["agent_id"]:
             lines.append(_("Agent ID: not set. Directory sync works, but messages cannot be sent."))
         lines.insert(0, _("Connection OK.") if success else _("Connection FAILED."))
@@ -42,8 +43,8 @@ class WecomConnectionTest(models.TransientModel):
         client = self.env["wecom.config"]._get_client(kind, settings)
         if kind == "app":
             departments = client.department_simplelist()
-            return _("OK (agent %s): access token obtained, %s departments visible to the app.") % (
-                settings["agent_id"] or "-", len(departments))
+            return _("OK (agent %(agent)s): access token obtained, %(count)s departments visible to the app.") % {
+                "agent": settings["agent_id"] or "-", "count": len(departments)}
         client.request("POST", "user/list_id", json={"limit": 1})
         return _("OK: access token obtained, the member list can be enumerated.")
 
