@@ -17,6 +17,8 @@ import traceback
 from collections import namedtuple
 from contextlib import closing
 
+import psycopg2
+
 import odoo
 from odoo import SUPERUSER_ID, api
 
@@ -25,8 +27,13 @@ from ..models.own_cursor import own_cursor
 _logger = logging.getLogger(__name__)
 
 JOB_LOCK_NAMESPACE = 0x57C1  # first key of the two-key advisory lock; sync runs use 0x57C0 and 0x57C2
-WORKER = "%s:%s" % (socket.gethostname(), os.getpid())
 Job = namedtuple("Job", "id job_type attempts max_attempts payload")
+
+
+def _worker():
+    """host:pid of this process, read at each claim: prefork workers are forks of the master that
+    imported this module, so a value computed at import would name the master."""
+    return "%s:%s" % (socket.gethostname(), os.getpid())
 
 
 class RetryLater(Exception):
@@ -59,8 +66,8 @@ class _Holder(object):
         self.cr = registry.cursor() if self.test_mode else registry._db.cursor(serialized=False)
         self.dbname = self.cr.dbname
 
-    def execute(self, query, params=None):
-        self.cr.execute(query, params)
+    def execute(self, query, params=None, log_exceptions=None):
+        self.cr.execute(query, params, log_exceptions=log_exceptions)
 
     def fetchone(self):
         return self.cr.fetchone()
@@ -70,7 +77,7 @@ class _Holder(object):
 
     def commit(self):
         if not self.test_mode:
-            self.cr.commit()
+            self.cr.commit()  # pylint: disable=invalid-commit  # the claiming connection of its own, never a request's
 
     def rollback(self):
         if not self.test_mode:
@@ -94,9 +101,16 @@ def run_job(registry, job_id=None):
             outcome = _execute(registry, job)
             _finish(holder, job, *outcome)
         finally:
-            holder.execute("SELECT pg_advisory_unlock(%s, %s)", (JOB_LOCK_NAMESPACE, job.id))
-            holder.commit()
+            _unlock(holder, job.id)
     return True
+
+
+def _unlock(holder, job_id):
+    """Release the job's advisory lock, even after a failed statement: the lock belongs to the
+    session, and a pooled connection would keep it (the job would look alive until the process ends)."""
+    holder.rollback()  # what _finish did is committed; an aborted transaction would refuse the unlock
+    holder.execute("SELECT pg_advisory_unlock(%s, %s)", (JOB_LOCK_NAMESPACE, job_id))
+    holder.commit()
 
 
 def run_due(registry, budget=45.0):
@@ -133,7 +147,7 @@ def _claim(holder, job_id):
         return None
     holder.execute("""UPDATE wecom_job SET state = 'running', attempts = attempts + 1, worker = %s,
                              date_started = now() at time zone 'UTC', write_date = now() at time zone 'UTC'
-                      WHERE id = %s""", (WORKER, row[0]))
+                      WHERE id = %s""", (_worker(), row[0]))
     holder.commit()  # the row lock goes, the advisory lock stays: others now see "running"
     return Job(row[0], row[1], row[2] + 1, row[3], json.loads(row[4] or "{}"))
 
@@ -166,17 +180,38 @@ def _finish(holder, job, state, error, delay):
         if job.attempts < job.max_attempts:
             if delay is None:
                 delay = delays[min(job.attempts, len(delays)) - 1] if delays else 60
-            holder.execute("""UPDATE wecom_job SET state = 'pending', error_message = %s,
-                                     eta = now() at time zone 'UTC' + %s * interval '1 second'
-                              WHERE id = %s""", (error, delay, job.id))
-            holder.commit()
-            return
-        state = "failed"
+            if _requeue(holder, job, error, delay):
+                holder.commit()
+                return
+            # a job of the same identity key was queued while this one ran (one pending job per
+            # key): that one does this one's work, no later than this retry would have
+            holder.execute("""UPDATE wecom_job SET eta = least(eta, now() at time zone 'UTC' + %s * interval '1 second')
+                              WHERE state = 'pending'
+                                AND identity_key = (SELECT identity_key FROM wecom_job WHERE id = %s)""",
+                           (delay, job.id))
+            state, error = "done", "Left to the job of the same kind queued meanwhile. %s" % (error or "")
+        else:
+            state = "failed"
     holder.execute("""UPDATE wecom_job SET state = %s, error_message = %s, date_done = now() at time zone 'UTC'
                       WHERE id = %s""", (state, error, job.id))
     holder.commit()
     if state == "failed":
         _on_failed(holder, job, error)
+
+
+def _requeue(holder, job, error, delay):
+    """Make the job pending again, to run after ``delay`` seconds; False (nothing changed) when a
+    pending job of the same identity key exists (the unique index wecom_job_pending_identity)."""
+    holder.execute("SAVEPOINT wecom_job_requeue")
+    try:
+        holder.execute("""UPDATE wecom_job SET state = 'pending', error_message = %s,
+                                 eta = now() at time zone 'UTC' + %s * interval '1 second'
+                          WHERE id = %s""", (error, delay, job.id), log_exceptions=False)
+    except psycopg2.IntegrityError:
+        holder.execute("ROLLBACK TO SAVEPOINT wecom_job_requeue")
+        return False
+    holder.execute("RELEASE SAVEPOINT wecom_job_requeue")
+    return True
 
 
 def _on_failed(holder, job, error):
@@ -212,8 +247,7 @@ def reap(registry):
                     _finish(holder, job, "retry", "Interrupted: the process running it stopped.", None)
                     reaped += 1
             finally:
-                holder.execute("SELECT pg_advisory_unlock(%s, %s)", (JOB_LOCK_NAMESPACE, job_id))
-                holder.commit()
+                _unlock(holder, job_id)
     return reaped
 
 

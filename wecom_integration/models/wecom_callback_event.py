@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from odoo import _, api, fields, models
 
 from ..jobs.runner import RetryLater
-from .own_cursor import own_env, visible_record
+from .own_cursor import own_cursor, own_env, visible_record
 
 MAX_ATTEMPTS = 5  # then the event is "failed"; the next full sync repairs the mirror anyway
 RETENTION_DAYS = 30
@@ -122,16 +122,38 @@ class WecomCallbackEvent(models.Model):
 
     @api.model
     def _job_apply(self, job):
-        """The "contact_events" job: apply what is pending, in runs of 500, until nothing is."""
-        while True:
-            self.env.cr.execute("SELECT 1 FROM wecom_callback_event WHERE state = 'pending' LIMIT 1")
-            if not self.env.cr.fetchone():
-                return
+        """The "contact_events" job: apply what is pending, in runs of 500, until nothing is
+        (events that another job is applying right now are left to it)."""
+        while self._pending_unclaimed():
             log = self._apply_pending()
             if log is None:
                 raise RetryLater(_("A directory sync holds the mirror: the changes wait for it."), delay=5)
             if log.status == "failed":
                 raise RetryLater(log.error_message or _("Applying the contact changes failed."))
+
+    @api.model
+    def _requeue_stranded(self):
+        """Give pending events a job again when none is pending or running (their job ran out of
+        attempts while a long sync held the directory): the cron's safety net, as
+        wecom.message._requeue_orphans is for the outbox. Returns whether a job was queued."""
+        with own_cursor(self.pool, serialized=False) as cr:  # as committed now
+            cr.execute("""SELECT 1 FROM wecom_callback_event WHERE state = 'pending' AND NOT EXISTS (
+                              SELECT 1 FROM wecom_job WHERE job_type = 'contact_events'
+                                                        AND state IN ('pending', 'running')) LIMIT 1""")
+            stranded = bool(cr.fetchone())
+        if stranded:
+            with own_env(self.env) as env:  # committed: this cron turn runs it
+                env[self._name]._apply_soon()
+        return stranded
+
+    @api.model
+    def _pending_unclaimed(self):
+        """Whether pending events are left that no other transaction is applying, as committed
+        now: the job's own transaction is REPEATABLE READ and would still see as pending what it
+        has just applied (and another job's events, locked, are not this job's to wait for)."""
+        with own_cursor(self.pool, serialized=False) as cr:
+            cr.execute("SELECT 1 FROM wecom_callback_event WHERE state = 'pending' LIMIT 1 FOR UPDATE SKIP LOCKED")
+            return bool(cr.fetchone())
 
     def action_retry(self):
         self.env["wecom.config"]._check_group("wecom_integration.wecom_group_manager")

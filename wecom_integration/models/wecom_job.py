@@ -102,6 +102,7 @@ class WecomJob(models.Model):
         runner.reap(registry)
         self.env["wecom.sync.service"]._reap_interrupted_runs()
         self.env["wecom.message"]._requeue_orphans()
+        self.env["wecom.callback.event"]._requeue_stranded()
         runner.run_due(registry, budget=budget if budget is not None else self._cron_budget())
         for model in ("wecom.job", "wecom.sync.log", "wecom.callback.event"):
             self.env[model]._purge_old()

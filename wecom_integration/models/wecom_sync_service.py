@@ -148,18 +148,27 @@ class WecomSyncService(models.AbstractModel):
         service = self.sudo(user_id) if user_id else self
         try:
             service._run(sync_type, trigger, attempt=attempt, retry_of=retry_of, log_id=log_id)
-        except WecomSyncError:
+        except WecomSyncError:  # pylint: disable=except-pass
             pass  # the log says why, and a transient failure has its retry queued
         except UserError as error:  # busy, or the user who queued it may no longer sync: say so on the log
             self._log_write(log_id, dict(status="failed", error_message=error.name, **self._timing(time.time())))
 
     @api.model
-    def _job_sync_failed(self, job, error, log_id=None, **_payload):
-        """The job died before its run could report: its log must not stay queued or running."""
-        if log_id:
-            self.env.cr.execute("""UPDATE wecom_sync_log SET status = 'failed', error_message = %s,
-                                          end_date = now() at time zone 'UTC'
-                                   WHERE id = %s AND status IN ('queued', 'running')""", (error, log_id))
+    def _job_sync_failed(self, job, error, log_id=None, sync_type=None, attempt=1, **_payload):
+        """The job died before its run could report (its process was killed): its log must not
+        stay queued or running, and the run is retried like a transient failure. The job is reaped
+        before _reap_interrupted_runs looks at the running logs, so this is where a killed
+        background sync is retried."""
+        if not log_id:
+            return
+        with own_cursor(self.pool, serialized=False) as cr:  # committed before _plan_retry writes the log
+            cr.execute("""UPDATE wecom_sync_log SET status = 'failed', error_message = %s,
+                                 end_date = now() at time zone 'UTC'
+                          WHERE id = %s AND status IN ('queued', 'running')""", (error, log_id))
+            failed = cr.rowcount
+        if failed and sync_type in KINDS and sync_type != "event":
+            _logger.warning("WeCom %s sync (log %s) was interrupted: retrying", sync_type, log_id)
+            self._plan_retry(log_id, sync_type, attempt)
 
     # ------------------------------------------------------------------ scheduler entry points
     @api.model
@@ -373,9 +382,9 @@ class WecomSyncService(models.AbstractModel):
                 log_id = env["wecom.sync.log"].create(values).id
                 self._hold_run_lock(log_id)
                 return log_id
-        except CallerHoldsLock:
+        except CallerHoldsLock as error:
             raise UserError(_("The sync cannot write its log while this transaction is changing your user "
-                              "record: save your other changes first, then sync."))
+                              "record: save your other changes first, then sync.")) from error
 
     def _log_write(self, log_id, values):
         with self._log_env() as env:

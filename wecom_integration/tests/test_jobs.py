@@ -169,3 +169,32 @@ class TestJobs(MessageCase):
         left = {row[0] for row in self.committed("SELECT name FROM wecom_job WHERE id IN %s",
                                                    (tuple(ids.values()),))}
         self.assertEqual(left, {"failed_8d", "pending"})
+
+    def test_a_retry_hands_over_to_the_job_of_the_same_identity_queued_meanwhile(self):
+        later = datetime.utcnow() + timedelta(hours=1)
+        with own_env(self.env) as env:
+            running = env["wecom.job"]._enqueue("contact_events", "a", identity_key="contact_events",
+                                                run_after_response=False)
+        self.committed_write("UPDATE wecom_job SET state = 'running', attempts = 1 WHERE id = %s", (running,))
+        with own_env(self.env) as env:  # a callback arrives while it runs
+            pending = env["wecom.job"]._enqueue("contact_events", "b", identity_key="contact_events", eta=later,
+                                                run_after_response=False)
+        self.assertNotEqual(pending, running)
+        with closing(runner._Holder(self.registry)) as holder:
+            runner._finish(holder, runner.Job(running, "contact_events", 1, 5, {}), "retry", "busy", 30)
+        rows = dict((row[0], row[1:]) for row in self.committed(
+            "SELECT id, state, extract(epoch from eta - now() at time zone 'UTC') FROM wecom_job WHERE id IN %s",
+            ((running, pending),)))
+        self.assertEqual(rows[running][0], "done", "its work is the pending job's now")
+        self.assertEqual(rows[pending][0], "pending")
+        self.assertLess(float(rows[pending][1]), 60, "pulled forward to when the retry was due")
+
+    def test_contact_changes_left_without_a_job_get_one_from_the_cron(self):
+        self.emulator.directory.update_user("lina", {"position": "副店长"})
+        with own_env(self.env) as env:  # stored, but its job is gone (it ran out of attempts)
+            env["wecom.callback.event"]._receive(
+                {"Event": "change_contact", "ChangeType": "update_user", "UserID": "lina"}, "stranded-1")
+        self.env["wecom.job"]._cron_run_jobs(budget=30)
+        self.assertEqual(self.committed("SELECT state FROM wecom_callback_event WHERE dedupe_key = 'stranded-1'"),
+                         [("done",)])
+        self.assertEqual(self.committed("SELECT position FROM wecom_user WHERE userid = 'lina'"), [("副店长",)])
