@@ -36,7 +36,8 @@ LOCK_KEYS = {"department": 1, "user": 2, "tag": 3}
 RUN_LOCK_NAMESPACE = 0x57C2
 PUBLIC_TRIGGERS = ("manual", "api")
 PUBLIC_SYNC_TYPES = ("department", "user", "tag", "all")  # "event" is the contact changes' own run
-EVENT_LOCK_WAIT_MS = 30000  # contact changes wait this long for a running sync instead of failing
+EVENT_LOCK_WAIT_MS = 5000  # contact changes wait this long for a running sync, then their job retries (a
+# worker blocked longer is a worker lost to requests, in prefork)
 PERMISSION_GROUPS = {
     "department": "wecom_integration.wecom_group_sync_department",
     "user": "wecom_integration.wecom_group_sync_user",

@@ -108,6 +108,11 @@ class EmulatorMixin(object):
 
 @at_install(False)
 @post_install(True)
+# Odoo's own runner (--test-enable) runs at_install tests inside the module update, whose
+# transaction is still open: tests that commit (own cursors, background jobs) would wait on its
+# locks. After the install they see what a deployment sees.
+@at_install(False)
+@post_install(True)
 class WecomTransactionCase(EmulatorMixin, TransactionCase):
     pass
 
@@ -145,6 +150,8 @@ class CommittedUsersMixin(object):
         return self.env["res.users"].browse(self.user_ids[name][0])
 
 
+@at_install(False)
+@post_install(True)
 class SharedCursorHttpCase(HttpCase):
     """HttpCase whose test code and HTTP requests share one transaction.
 
