@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # `make test`: every test layer; exits non-zero on any failure.
+#   0. pylint-odoo on wecom_integration/ (.pylintrc-mandatory), any message fails
 #   1. tests/                      client, crypto, emulator, wechatpy interop (no database)
 #   2. wecom_integration/tests/    the addon on a real Odoo 11 database and HTTP server (pytest-odoo)
 #   3. tests/browser/              headless Chromium against a running stack (skipped with NO_BROWSER=1)
+#   4. tests/fuzz/                 schemathesis fuzzes the JSON API from its OpenAPI document (skipped with NO_FUZZ=1)
+#   5. tests/deploy/               two prefork Odoo servers on one database: background jobs (skipped with NO_DEPLOY=1)
 source "$(dirname "$0")/lib.sh"
 
 bash "$ROOT/scripts/setup.sh"
@@ -32,8 +35,18 @@ run_layer() {
     [ $((p + f)) -gt 0 ] || { log "layer $name ran no test"; status=1; }
 }
 
+log "layer 0: pylint-odoo (.pylintrc-mandatory)"
+# the tests commit on purpose (what other cursors, workers and servers must see): there alone
+# invalid-commit is off
+if ! (cd "$ROOT" && "$PY" -m pylint --rcfile=.pylintrc-mandatory --ignore=tests wecom_integration \
+        && "$PY" -m pylint --rcfile=.pylintrc-mandatory --disable=invalid-commit wecom_integration/tests); then
+    log "layer 0 FAILED: pylint-odoo messages above (fix them, or disable one inline with its reason)"
+    status=1
+fi
+
 log "layer 1: WeCom client, crypto and emulator (no database)"
-run_layer plain "${PYTEST_ENV[@]}" "$PY" -m pytest -p no:odoo -p no:cacheprovider -q "$ROOT/tests" --ignore="$ROOT/tests/browser"
+run_layer plain "${PYTEST_ENV[@]}" "$PY" -m pytest -p no:odoo -p no:cacheprovider -q "$ROOT/tests" --ignore="$ROOT/tests/browser" \
+    --ignore="$ROOT/tests/deploy" --ignore="$ROOT/tests/fuzz"
 
 log "layer 2: the addon on Odoo 11 + PostgreSQL"
 ensure_addon "$CFG" "$TEST_DB" "$LOCAL/odoo-test-install.log"
@@ -44,6 +57,16 @@ run_layer odoo "${PYTEST_ENV[@]}" ODOO_RC="$CFG" "$PY" -m pytest -p no:cacheprov
 if [ "${NO_BROWSER:-}" != 1 ] && [ -d "$ROOT/tests/browser" ]; then
     log "layer 3: browser smoke test"
     run_layer browser bash "$ROOT/tests/browser/run.sh"
+fi
+
+if [ "${NO_FUZZ:-}" != 1 ] && [ -d "$ROOT/tests/fuzz" ]; then
+    log "layer 4: JSON API fuzzing from the OpenAPI document"
+    run_layer fuzz bash "$ROOT/tests/fuzz/run.sh"
+fi
+
+if [ "${NO_DEPLOY:-}" != 1 ] && [ -d "$ROOT/tests/deploy" ]; then
+    log "layer 5: deployment (two prefork servers, background jobs, a server killed)"
+    run_layer deploy bash "$ROOT/tests/deploy/run.sh"
 fi
 
 [ $status = 0 ] && log "all test layers passed" || log "some tests FAILED"

@@ -10,7 +10,7 @@ from odoo import _, http
 from odoo.exceptions import AccessDenied, AccessError
 from odoo.http import request
 
-from ..models.wecom_api import CODES, MAX_ID, ApiError, check_text
+from ..models.wecom_api import CODES, WHOLE_NUMBER, ApiError, check_text
 from .openapi import openapi_document
 from .rest_shim import API_MAX_BODY, body_too_large
 
@@ -63,13 +63,18 @@ def json_body(optional=False):
     if httprequest.mimetype != "application/json":
         raise ApiError(1003, _("Send the body as JSON with Content-Type: application/json."))
     try:
-        body = json.loads(raw.decode("utf-8")) if raw.strip() else {}
-    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError; 100k-deep nesting recurses
-        raise ApiError(1000, _("The body is not valid JSON."))
+        body = json.loads(raw.decode("utf-8"), parse_constant=not_json) if raw.strip() else {}
+    except (ValueError, RecursionError) as error:  # UnicodeDecodeError is a ValueError; 100k-deep nesting recurses
+        raise ApiError(1000, _("The body is not valid JSON.")) from error
     if not isinstance(body, dict):
         raise ApiError(1000, _("The body must be a JSON object."))
     check_text(body)
     return body
+
+
+def not_json(constant):
+    """NaN, Infinity and -Infinity: Python's json reads them, JSON has no such numbers."""
+    raise ValueError("%s is not JSON" % constant)
 
 
 def query():
@@ -152,9 +157,9 @@ class WecomApiController(http.Controller):
         def get():
             if "/messages/" + message_id in ROUTE_METHODS:
                 raise ApiError(1405, _("Use POST on %(path)s.") % {"path": request.httprequest.path})
-            if not message_id.isdigit() or not 1 <= int(message_id) <= MAX_ID:
+            if not is_record_id(message_id):
                 raise ApiError(1404, _("Message %(id)s does not exist.") % {"id": message_id})
-            return self._api()._get_message(int(message_id))
+            return self._api()._get_message(message_id)
         if "/messages/" + message_id in ROUTE_METHODS:  # e.g. GET /messages/send_message
             return method_not_allowed(ROUTE_METHODS["/messages/" + message_id])
         return handle(get)
@@ -178,9 +183,14 @@ def allowed_methods(route):
     """The method a route takes ("GET" or "POST"), or None for no such route."""
     if route in ROUTE_METHODS:
         return ROUTE_METHODS[route]
-    if route.startswith("/messages/") and route[len("/messages/"):].isdigit():
+    if route.startswith("/messages/") and is_record_id(route[len("/messages/"):]):
         return "GET"
     return None
+
+
+def is_record_id(text):
+    """``text`` is written as a record id: ASCII digits only (its range is checked later)."""
+    return bool(WHOLE_NUMBER.match(text)) and text[0] not in "+-"
 
 
 def method_not_allowed(allowed):

@@ -28,16 +28,33 @@ NULLABLE_INT = {"type": ["integer", "null"]}
 INT_LIST = {"type": "array", "items": {"type": "integer"}}
 STR_LIST = {"type": "array", "items": {"type": "string"}}
 ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+# Request strings: PostgreSQL cannot store NUL characters (nor lone surrogates, which no pattern
+# can express: the API refuses both with 1001 naming the field).
+NO_NUL = "^[^\\u0000]*$"
+# what Python's str.strip() removes, as models/wecom_api.py tests "non-empty"
+SPACES = "".join("\\u%04x" % c for c in range(0x10000) if chr(c).isspace())
+# white space, then one character that is neither white space nor NUL, then anything but NUL
+# (unambiguous: no backtracking on a long run of spaces)
+USERID = {"type": "string", "minLength": 1,
+          "pattern": "^[%s]*[^\\u0000%s][^\\u0000]*$" % (SPACES, SPACES),
+          "description": "A WeCom userid: not only white space."}
 # request lists: up to 10,000 ids, each a positive PostgreSQL integer (or a non-empty userid)
 ID_LIST = {"type": "array", "items": ID, "maxItems": 10000}
-USERID_LIST = {"type": "array", "items": {"type": "string", "minLength": 1, "pattern": "\\S"}, "maxItems": 10000}
+USERID_LIST = {"type": "array", "items": USERID, "maxItems": 10000}
+
+
+def text(max_length, **extra):
+    """A request string of at most ``max_length`` characters."""
+    return dict({"type": "string", "maxLength": max_length, "pattern": NO_NUL}, **extra)
+
 SYNC_STATUSES = ["queued", "running", "success", "partial", "failed"]
 MESSAGE_STATUSES = ["draft", "queued", "sending", "sent", "partial", "failed", "recalled"]
 
 
 def _obj(properties, required=None):
-    return {"type": "object", "properties": properties, "required": required or list(properties),
-            "additionalProperties": False}
+    """A closed object; ``required``: the names it must have (all of them when not given; [] for none)."""
+    return {"type": "object", "properties": properties,
+            "required": list(properties) if required is None else list(required), "additionalProperties": False}
 
 
 SCHEMAS = {
@@ -123,12 +140,14 @@ PAGING = [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum
           {"name": "page_size", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200,
                                                           "default": 20}}]
 SEND_FIELDS = {
-    "message_type": {"type": "string", "enum": ["text", "textcard", "markdown", "news"]},
-    "content": {"type": "string", "maxLength": 100000}, "title": {"type": "string", "maxLength": 1000},
-    "url": {"type": "string", "maxLength": 4096}, "btntxt": {"type": "string", "maxLength": 4},
-    "business_type": {"type": "string", "maxLength": 100},
-    "business_id": {"oneOf": [{"type": "integer", "minimum": -MAX_BIGINT, "maximum": MAX_BIGINT},
-                              {"type": "string", "maxLength": 200}]},
+    # news needs articles, which the JSON API does not take: it is refused (2004 / 2005), so not offered
+    "message_type": {"type": "string", "enum": ["text", "textcard", "markdown"],
+                     "description": "text and markdown need content; textcard needs title, content (its "
+                                    "description) and url. WeCom's limits (bytes, not characters) are checked "
+                                    "before sending: a message over them is refused with 2004 / 2005 (400)."},
+    "content": text(100000), "title": text(1000), "url": text(4096), "btntxt": text(4),
+    "business_type": text(100),
+    "business_id": {"oneOf": [{"type": "integer", "minimum": -MAX_BIGINT, "maximum": MAX_BIGINT}, text(200)]},
     "queue": {"type": "boolean", "default": False},
 }
 
@@ -145,13 +164,22 @@ def _json_body(properties, required, example):
 def _sync(kind, code, permission):
     return {"post": {
         "summary": "%s sync (permission %s)" % (kind, permission), "tags": ["sync"],
-        "description": "Runs the sync and answers with its log. With {\"wait\": false} the run starts in "
-                       "the background and the \"running\" log comes back at once: poll GET sync_logs/.",
+        "description": "Runs the sync and answers with its log. With {\"wait\": false} the run goes on in "
+                       "the background and its \"queued\" log comes back at once: poll GET sync_logs/. "
+                       "The body is optional: none, or {}, is {\"wait\": true}.",
         "requestBody": {"required": False, "content": {"application/json": {
             "schema": _obj({"wait": {"type": "boolean", "default": True}}, [])}}},
         "responses": _answers({"$ref": "#/components/schemas/SyncLog"},
                               merged(AUTH_ERRORS, BODY_ERRORS, {1409: 409, code: 502})),
     }}
+
+
+OPERATION_IDS = {
+    "/sync/sync_departments/": "syncDepartments", "/sync/sync_users/": "syncUsers", "/sync/sync_all/": "syncAll",
+    "/sync/sync_logs/": "listSyncLogs", "/departments/": "listDepartments", "/users/": "listUsers",
+    "/messages/send_message/": "sendMessage", "/messages/send_to_users/": "sendToUsers",
+    "/messages/retry_failed/": "retryFailed", "/messages/": "listMessages", "/messages/{id}/": "getMessage",
+}
 
 
 def openapi_document(server_url=""):
@@ -170,7 +198,7 @@ def openapi_document(server_url=""):
             "parameters": PAGING + [
                 _query("parent_id", {"type": "integer", "minimum": 0, "maximum": MAX_ID},
                        "WeCom id of the parent department"),
-                _query("search", {"type": "string", "maxLength": 200}, "Part of the name or full name")],
+                _query("search", text(200), "Part of the name or full name")],
             "responses": _answers(_page_of("Department"), merged(AUTH_ERRORS, {1001: 400}))}},
         "/users/": {"get": {
             "summary": "Members (permission wechat.user.view)", "tags": ["directory"],
@@ -179,7 +207,7 @@ def openapi_document(server_url=""):
                 _query("status", {"type": "integer", "enum": [1, 2, 4, 5]},
                        "1 activated, 2 disabled, 4 not activated, 5 left"),
                 _query("is_active", {"type": "boolean"}, "false: members archived because gone from WeCom"),
-                _query("search", {"type": "string", "maxLength": 200}, "Part of the name, userid or mobile")],
+                _query("search", text(200), "Part of the name, userid or mobile")],
             "responses": _answers(_page_of("User"), merged(AUTH_ERRORS, {1001: 400}))}},
         "/messages/send_message/": {"post": {
             "summary": "Send to WeCom userids, departments or tags (permission wechat.message.send)",
@@ -210,14 +238,24 @@ def openapi_document(server_url=""):
             "summary": "Message history, newest first (permission wechat.message.view)", "tags": ["messages"],
             "parameters": PAGING + [
                 _query("status", {"type": "string", "enum": MESSAGE_STATUSES}, ""),
-                _query("business_type", {"type": "string", "maxLength": 200}, ""),
-                _query("business_id", {"type": "string", "maxLength": 200}, "")],
+                _query("business_type", text(200), ""),
+                _query("business_id", text(200), "")],
             "responses": _answers(_page_of("Message"), merged(AUTH_ERRORS, {1001: 400}))}},
         "/messages/{id}/": {"get": {
             "summary": "One message (permission wechat.message.view)", "tags": ["messages"],
-            "parameters": [{"name": "id", "in": "path", "required": True, "schema": ID}],
-            "responses": _answers({"$ref": "#/components/schemas/Message"}, merged(AUTH_ERRORS, {1404: 404}))}},
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": ID,
+                            "description": "The message's id. Digits beyond the range (0, 2147483648) are "
+                                           "refused with 1001 naming id; a path that is not digits is a 404."}],
+            "responses": _answers({"$ref": "#/components/schemas/Message"},
+                                  merged(AUTH_ERRORS, {1001: 400, 1404: 404}))}},
     }
+    for path, methods in paths.items():
+        for operation in methods.values():
+            operation["operationId"] = OPERATION_IDS[path]
+    for path in ("/messages/send_message/", "/messages/send_to_users/"):
+        paths[path]["post"]["responses"]["200"]["links"] = {"getMessage": {
+            "operationId": "getMessage", "parameters": {"id": "$response.body#/data/id"},
+            "description": "The message just recorded: its status, WeCom's msgid, what was refused."}}
     return {
         "openapi": "3.1.0",
         "info": {
@@ -225,7 +263,10 @@ def openapi_document(server_url=""):
             "description": "WeCom (企业微信) directory sync and messages in Odoo. Every answer is "
                            "{\"code\", \"message\", \"data\"}; code 0 is success. Error codes:\n" + "\n".join(
                                "- %s: %s" % item for item in sorted(ERROR_CODES.items())) +
-                           "\nEvery route also answers without its trailing slash.",
+                           "\nEvery route also answers without its trailing slash. Unknown query parameters "
+                           "and body fields are refused (1001), and so are strings with NUL characters or "
+                           "lone surrogates (\\ud800 alone): PostgreSQL cannot store them. Wrong methods get "
+                           "405 with an Allow header.",
         },
         "servers": [{"url": server_url + "/api/v1/wechat"}],
         "security": [{"bearer": []}, {"session": []}],

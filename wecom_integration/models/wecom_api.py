@@ -5,12 +5,14 @@ Each public method takes the parsed query or body (a dict) and returns the `data
 checked field by field: unknown fields, wrong types and out-of-range values are refused before
 anything is done.
 """
+import re
+
 from odoo import _, api, models
 from odoo.exceptions import AccessError, UserError
 
 from .wecom_message import STATUSES as MESSAGE_STATUS_SELECTION
 from .wecom_sync_log import STATUSES as SYNC_STATUS_SELECTION, SYNC_TYPES as SYNC_TYPE_SELECTION
-from .wecom_sync_service import WecomSyncBusy, WecomSyncError
+from ..exceptions import WecomSyncBusy, WecomSyncError
 
 # code -> HTTP status; 2001-2006 are the original module's codes
 CODES = {
@@ -50,6 +52,8 @@ SYNC_STATUSES = tuple(value for value, _label in SYNC_STATUS_SELECTION)
 MESSAGE_STATUSES = tuple(value for value, _label in MESSAGE_STATUS_SELECTION)
 MAX_ID = 2 ** 31 - 1  # PostgreSQL integer: record ids, WeCom department and tag ids, page numbers
 MAX_BIGINT = 2 ** 63 - 1  # business_id numbers
+# a whole number in a query string or a path: ASCII digits only (str.isdigit() takes "²", which int() refuses)
+WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+\Z")
 
 
 class ApiError(Exception):
@@ -80,8 +84,8 @@ def check_text(value, field=None):
             raise _field_error(field or _("(a name)"), _("NUL characters are not allowed"))
         try:
             value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise _field_error(field or _("(a name)"), _("not valid Unicode (a lone surrogate)"))
+        except UnicodeEncodeError as error:
+            raise _field_error(field or _("(a name)"), _("not valid Unicode (a lone surrogate)")) from error
 
 
 def check_fields(values, allowed, required=()):
@@ -92,6 +96,18 @@ def check_fields(values, allowed, required=()):
     for name in required:
         if values.get(name) in (None, ""):
             raise _field_error(name, _("required"))
+
+
+def whole_number(value):
+    """``value`` as an int if it is a JSON whole number, else None. As in JSON Schema, 56.0 is
+    the integer 56 (JavaScript's JSON.stringify writes them alike); booleans are not numbers."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():  # False for inf and nan
+        return int(value)
+    return None
 
 
 def as_bool(values, name, default=False):
@@ -107,11 +123,14 @@ def as_int(values, name, default=None, minimum=1, maximum=MAX_ID):
     value = values.get(name, default)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise _field_error(name, _("expected a whole number"))
-    if isinstance(value, str) and not value.strip().lstrip("+-").isdigit():
-        raise _field_error(name, _("expected a whole number"))
-    number = int(value)
+    if isinstance(value, str):
+        if not WHOLE_NUMBER.match(value.strip()):
+            raise _field_error(name, _("expected a whole number"))
+        number = int(value)
+    else:
+        number = whole_number(value)
+        if number is None:
+            raise _field_error(name, _("expected a whole number"))
     if not minimum <= number <= maximum:
         raise _field_error(name, _("must be between %(min)s and %(max)s") % {"min": minimum, "max": maximum})
     return number
@@ -142,10 +161,13 @@ def as_list(values, name, item_type, required=False):
         raise _field_error(name, _("expected a list"))
     if len(value) > MAX_IDS:
         raise _field_error(name, _("more than %(max)s items") % {"max": MAX_IDS})
-    for item in value:
-        if item_type is int and (isinstance(item, bool) or not isinstance(item, int) or not 1 <= item <= MAX_ID):
+    if item_type is int:
+        numbers = [whole_number(item) for item in value]
+        if any(number is None or not 1 <= number <= MAX_ID for number in numbers):
             raise _field_error(name, _("expected a list of whole numbers from 1 to %(max)s") % {"max": MAX_ID})
-        if item_type is str and (not isinstance(item, str) or not item.strip()):
+        return numbers
+    for item in value:
+        if not isinstance(item, str) or not item.strip():
             raise _field_error(name, _("expected a list of non-empty strings"))
     return value
 
@@ -154,11 +176,12 @@ def as_business_id(values, name="business_id"):
     value = values.get(name)
     if value is None or isinstance(value, str):
         return as_str(values, name, max_length=200)
-    if isinstance(value, int) and not isinstance(value, bool):
-        if not -MAX_BIGINT <= value <= MAX_BIGINT:
-            raise _field_error(name, _("a number beyond %(max)s") % {"max": MAX_BIGINT})
-        return value
-    raise _field_error(name, _("expected a number or a string"))
+    number = whole_number(value)
+    if number is None:
+        raise _field_error(name, _("expected a number or a string"))
+    if not -MAX_BIGINT <= number <= MAX_BIGINT:
+        raise _field_error(name, _("a number beyond %(max)s") % {"max": MAX_BIGINT})
+    return number
 
 
 class WecomApi(models.AbstractModel):
@@ -298,7 +321,10 @@ class WecomApi(models.AbstractModel):
 
     @api.model
     def _get_message(self, message_id):
+        """``message_id``: the id from the path, an int or its digits (a number PostgreSQL cannot
+        hold, 0 or 2147483648, is a 400 naming the field id, as a query's would be)."""
         self._require("wechat.message.view")
+        message_id = as_int({"id": message_id}, "id")
         message = self.env["wecom.message"].search([("id", "=", message_id)])
         if not message:
             raise ApiError(1404, _("Message %s does not exist.") % message_id)
@@ -318,7 +344,7 @@ class WecomApi(models.AbstractModel):
                 to_users=as_list(body, "to_users", str), to_departments=as_list(body, "to_parties", int),
                 to_tags=as_list(body, "to_tags", int), to_all=to_all, **kwargs)
         except UserError as error:
-            raise ApiError(2004, _("Message send failed: %s") % error.name)
+            raise ApiError(2004, _("Message send failed: %s") % error.name) from error
         return self._sent(message, 2004, _("Message send failed: %s"))
 
     @api.model
@@ -333,7 +359,7 @@ class WecomApi(models.AbstractModel):
             message = self.env["wecom.message"].send_to_users(user_ids, kwargs.pop("message_type"),
                                                               kwargs.pop("content"), **kwargs)
         except UserError as error:
-            raise ApiError(2005, _("Send to local users failed: %s") % error.name)
+            raise ApiError(2005, _("Send to local users failed: %s") % error.name) from error
         return self._sent(message, 2005, _("Send to local users failed: %s"))
 
     def _message_kwargs(self, body):
@@ -347,8 +373,10 @@ class WecomApi(models.AbstractModel):
 
     def _sent(self, message, code, template):
         if message.status == "failed":
+            # 502 when WeCom refused it; 400 when it never got that far (no recipient is linked to
+            # a WeCom member: the request's fault, not WeCom's)
             raise ApiError(code, template % (message.errmsg or _("nothing was delivered")) +
-                           " (message %s)" % message.id, status=502)
+                           " (message %s)" % message.id, status=502 if message.attempts else 400)
         return self._message_data(message)
 
     @api.model
@@ -371,7 +399,7 @@ class WecomApi(models.AbstractModel):
         try:
             outcomes = messages._retry_each()
         except UserError as error:
-            raise ApiError(2006, _("Retrying failed messages failed: %(why)s") % {"why": error.name})
+            raise ApiError(2006, _("Retrying failed messages failed: %(why)s") % {"why": error.name}) from error
         # each message on its own: what was resent (and how it went), and what could not be
         results = [{"id": message_id, "status": status, "retried": reason is None, "error": reason}
                    for message_id, status, reason in outcomes]
@@ -394,9 +422,9 @@ class WecomApi(models.AbstractModel):
             else:
                 log = service.start_sync(kind, "api")
         except WecomSyncBusy as error:
-            raise ApiError(1409, error.name)
+            raise ApiError(1409, error.name) from error
         except WecomSyncError as error:
-            raise ApiError(code, error.name)  # "Department sync failed: <why>", as the service words it
+            raise ApiError(code, error.name) from error  # "Department sync failed: <why>", as the service words it
         except AccessError as error:
-            raise ApiError(1403, error.name)
+            raise ApiError(1403, error.name) from error
         return self._sync_log_data(log)
