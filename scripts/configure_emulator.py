@@ -29,7 +29,8 @@ def register_callback(cfg, db, emulator_url, odoo_url):
             settings = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})["wecom.config"]._get_settings()
     if not (settings["callback_token"] and settings["callback_aes_key"]):
         return
-    body = json.dumps({"url": odoo_url + "/wecom/callback/contact", "token": settings["callback_token"],
+    from odoo.addons.wecom_integration.models.wecom_config import CALLBACK_PATH
+    body = json.dumps({"url": odoo_url + CALLBACK_PATH, "token": settings["callback_token"],
                        "encoding_aes_key": settings["callback_aes_key"]}).encode("utf-8")
     request = Request(emulator_url + "/_emulator/contact_sync/callback", data=body,
                       headers={"Content-Type": "application/json"})

@@ -471,7 +471,6 @@ def test_user_methods_return_the_demo_data(make_client):
     # user/list is one department only, no children
     store_8 = sorted(m[0] for m in demo_data.MEMBERS if any(d == 8 for d, _ in m[4]))
     assert sorted(u["userid"] for u in client.user_list(8)) == store_8
-    assert sorted(u["userid"] for u in client.user_simplelist(8)) == store_8
     assert sorted(u["userid"] for u in client.user_list(2)) == ["wangqiang", "zhaomin"]
 
 

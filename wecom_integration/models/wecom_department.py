@@ -1,6 +1,9 @@
 """Mirror of a WeCom department. Written by the directory sync; never deleted, only archived."""
 from odoo import api, fields, models
 
+# a change of these in Odoo makes the next sync compare every member again (their fingerprints)
+MEMBER_LINK_FIELDS = frozenset(["wecom_id", "member_ids", "leader_ids"])
+
 
 class WecomDepartment(models.Model):
     _name = "wecom.department"
@@ -32,12 +35,11 @@ class WecomDepartment(models.Model):
     _sql_constraints = [("wecom_id_uniq", "unique(wecom_id)", "A WeCom department is mirrored once.")]
 
     # changes made in Odoo to what links members to departments: the next sync compares every member
-    MEMBER_LINK_FIELDS = frozenset(["wecom_id", "member_ids", "leader_ids"])
 
     @api.multi
     def write(self, vals):
         result = super(WecomDepartment, self).write(vals)
-        if self.MEMBER_LINK_FIELDS.intersection(vals):
+        if MEMBER_LINK_FIELDS.intersection(vals):
             self.env["wecom.user"]._forget_fingerprints()
         return result
 

@@ -10,7 +10,7 @@ again by its job, WeCom's duplicate check dropping what had already reached the 
 """
 import json
 import logging
-from collections import OrderedDict
+from collections import OrderedDict, namedtuple
 from datetime import datetime, timedelta
 
 from odoo import _, api, fields, models
@@ -18,7 +18,7 @@ from odoo.exceptions import AccessError, UserError
 
 from ..jobs.runner import RetryLater
 from ..wecom import delivery
-from ..wecom.errors import WecomError
+from ..wecom.errors import WecomError, language_of
 from ..wecom.messages import build_payload
 from .own_cursor import CallerHoldsLock, own_env, visible_record
 
@@ -33,6 +33,8 @@ STATUSES = [("draft", "Draft"), ("queued", "Queued"), ("sending", "Sending"), ("
 RETRY_DELAYS = (60, 300, 900, 3600)  # seconds before attempts 2, 3, 4 and 5
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 RECALL_WINDOW = timedelta(hours=24)
+# what a delivery sends with: the app client, or the configuration error that stops it
+Sender = namedtuple("Sender", "client error duplicate_check_interval")
 
 
 class WecomMessage(models.Model):
@@ -108,7 +110,7 @@ class WecomMessage(models.Model):
             message = self.sudo().create(values)
             message._enqueue_delivery()
             return message.sudo(self.env.uid)
-        sender = self._client()
+        sender = self._sender()
         try:
             with own_env(self.env) as env:
                 message_id = env[self._name].create(dict(values, status="sending")).id
@@ -128,15 +130,15 @@ class WecomMessage(models.Model):
                 "res_model": res_model or False, "res_id": res_id or False}
 
     @api.model
-    def _client(self):
-        """What delivery needs, as this transaction configures it: (app client or the configuration
-        error, duplicate check interval). Inside a request the client gives up fast on rate limits
-        (the retry is left to the background job); in a job it waits as WeCom asks."""
+    def _sender(self):
+        """What delivery needs, as this transaction configures it: the app client, or the
+        configuration error that prevents sending. Inside a request the client gives up fast on
+        rate limits (the retry is left to the background job); in a job it waits as WeCom asks."""
         config = self.env["wecom.config"]
         try:
-            return config._get_client("app"), config._get_duplicate_check_interval()
+            return Sender(config._get_client("app"), None, config._get_duplicate_check_interval())
         except UserError as error:
-            return error, None
+            return Sender(None, error, None)
 
     @api.model
     def send_to_users(self, user_ids, message_type, content, **kwargs):
@@ -275,10 +277,7 @@ class WecomMessage(models.Model):
                           touser=touser if touser is not None else ["validation"], toparty=toparty, totag=totag,
                           to_all=to_all, agent_id=1)
         except WecomError as error:
-            raise UserError(error.describe(self._lang())) from error
-
-    def _lang(self):
-        return "zh" if (self.env.lang or "").startswith("zh") else "en"
+            raise UserError(error.describe(language_of(self.env.lang))) from error
 
     @api.model
     def _record_undeliverable(self, message_type, content, unlinked_text, kwargs):
@@ -359,8 +358,7 @@ class WecomMessage(models.Model):
     def _deliver(self, sender=None):
         """Send the pending chunks of this message and record WeCom's answers.
 
-        ``sender``: (client or configuration error, duplicate check interval), by default from the
-        configuration this record's environment sees.
+        ``sender``: a Sender, by default from the configuration this record's environment sees.
         """
         self.ensure_one()
         chunks = json.loads(self.chunks or "[]") or delivery.plan_chunks([], [], [])
@@ -368,13 +366,14 @@ class WecomMessage(models.Model):
                    "url": self.url or None, "btntxt": self.btntxt or None,
                    "articles": json.loads(self.articles) if self.articles else None}
         attempts = self.attempts + 1
-        client, interval = sender or self._client()
-        if isinstance(client, UserError):  # not configured: a permanent failure, nothing sent
+        sender = sender or self._sender()
+        if sender.error:  # not configured: a permanent failure, nothing sent
             for chunk in chunks:
                 if chunk["status"] == delivery.PENDING:
-                    chunk.update(status=delivery.FAILED, errcode=0, errmsg=client.name, transient=False)
+                    chunk.update(status=delivery.FAILED, errcode=0, errmsg=sender.error.name, transient=False)
         else:
-            delivery.send_chunks(client, chunks, fields_, to_all=self.to_all, duplicate_check_interval=interval)
+            delivery.send_chunks(sender.client, chunks, fields_, to_all=self.to_all,
+                                 duplicate_check_interval=sender.duplicate_check_interval)
         summary = delivery.summarize(chunks)
         values = {
             "chunks": json.dumps(chunks, ensure_ascii=False), "attempts": attempts,
@@ -421,7 +420,7 @@ class WecomMessage(models.Model):
         """Retry each message on its own: [(id, new status, None) or (id, status, why not)]."""
         self._check_send_access()
         self._check_record_access()
-        sender = self._client()  # one client for all of them: its token is read once
+        sender = self._sender()  # one client for all of them: its token is read once
         results = []
         for message in self:
             reason = message._retry_refusal()
@@ -478,7 +477,7 @@ class WecomMessage(models.Model):
                 for msgid in message.msgid.split("\n"):
                     client.message_recall(msgid)
             except WecomError as error:
-                raise UserError(error.describe(self._lang())) from error
+                raise UserError(error.describe(language_of(self.env.lang))) from error
             with own_env(self.env) as env:
                 env[self._name].browse(message.id).write({"status": "recalled", "recalled_date": fields.Datetime.now(),
                                                           "recalled_by_id": self.env.uid})

@@ -23,6 +23,7 @@ from ..sync.writers import DepartmentWriter, TagWriter, UserWriter
 from ..wecom.directory import fetch_departments, fetch_tags, fetch_users
 from ..wecom.errors import WecomError
 from ..jobs.runner import run_after_response
+from ..exceptions import WecomSyncBusy, WecomSyncError
 from .own_cursor import CallerHoldsLock, after_rollback, own_cursor, own_env, visible_record
 
 _logger = logging.getLogger(__name__)
@@ -46,22 +47,8 @@ PERMISSION_GROUPS = {
     "event": "wecom_integration.wecom_group_sync_all",  # callbacks apply them as the superuser
 }
 RETRY_DELAYS = (120, 600, 1800)  # seconds before automatic retries 1, 2 and 3
-# what a run's work needs: WeCom clients and the settings read once per run
-Clients = namedtuple("Clients", "app contact threshold user_match")
-
-
-class WecomSyncError(UserError):
-    """A sync run failed; its log (``log_id``) says why. Nothing was changed in the mirror."""
-
-    def __init__(self, message, log_id=None, cause=None, reason=None):
-        super(WecomSyncError, self).__init__(message)
-        self.log_id = log_id
-        self.cause = cause
-        self.reason = reason or message  # what went wrong, without the "... sync failed" prefix
-
-
-class WecomSyncBusy(UserError):
-    """Another run of the same kind holds the lock."""
+# what a run's work is given: the WeCom clients and the settings read once for the run
+RunSetup = namedtuple("RunSetup", "app contact threshold user_match")
 
 
 class WecomSyncService(models.AbstractModel):
@@ -195,7 +182,7 @@ class WecomSyncService(models.AbstractModel):
 
     # ------------------------------------------------------------------ the run
     def _run(self, sync_type, trigger, attempt=1, retry_of=None, work=None, log_id=None, wait_for_lock=False):
-        """One sync run with its lock and log. ``work(env, clients, outcome)`` does the fetching
+        """One sync run with its lock and log. ``work(env, setup, outcome)`` does the fetching
         and writing (default: the directory sync of ``sync_type``). ``log_id``: the log of a
         queued run; ``wait_for_lock``: wait for a running sync instead of raising WecomSyncBusy."""
         self._check_permission(sync_type)
@@ -212,20 +199,20 @@ class WecomSyncService(models.AbstractModel):
         try:
             config = self.env["wecom.config"]
             settings = config._get_settings()
-            clients = Clients(app=config._get_client("app", settings),
+            setup = RunSetup(app=config._get_client("app", settings),
                               contact=config._get_client("contact", settings) if settings["contact_secret"] else None,
                               threshold=config._get_archive_threshold(), user_match=config._get_user_match())
             outcome = SyncOutcome()
             env = self.sudo().env  # permission checked above; the mirror is system data
             with self.env.cr.savepoint():
-                (work or self._sync_directory(kinds))(env, clients, outcome)
+                (work or self._sync_directory(kinds))(env, setup, outcome)
         except (WecomError, SyncRefused, UserError) as error:
             invalidate_all(self.env)
-            return self._fail(log_id, sync_type, started, error, attempt)
+            raise self._failure(log_id, sync_type, started, error, attempt) from error
         except Exception as error:
             invalidate_all(self.env)
             _logger.exception("WeCom %s sync crashed", sync_type)
-            return self._fail(log_id, sync_type, started, error, attempt)
+            raise self._failure(log_id, sync_type, started, error, attempt) from error
         values = outcome.log_values()
         values.update(status="partial" if outcome.errors else "success", **self._timing(started))
         self._log_write(log_id, values)
@@ -236,15 +223,15 @@ class WecomSyncService(models.AbstractModel):
 
     @staticmethod
     def _sync_directory(kinds):
-        def work(env, clients, outcome):
-            app, contact, threshold = clients.app, clients.contact, clients.threshold
+        def work(env, setup, outcome):
+            app, contact, threshold = setup.app, setup.contact, setup.threshold
             departments = fetch_departments(app, contact)
             if "department" in kinds:
                 outcome.merge(DepartmentWriter(env, threshold).apply(departments))
             if "user" in kinds:
                 users = fetch_users(app, departments, contact)
                 outcome.merge(UserWriter(env, threshold).apply(users, departments))
-                env["wecom.user"]._link_odoo_users(clients.user_match)
+                env["wecom.user"]._link_odoo_users(setup.user_match)
             if "tag" in kinds:
                 outcome.merge(TagWriter(env, threshold).apply(fetch_tags(app)))
         return work
@@ -256,9 +243,9 @@ class WecomSyncService(models.AbstractModel):
         holds the directory (the events stay pending for the next try)."""
         payloads = [json.loads(event.payload) for event in events]
 
-        def work(env, clients, outcome):
-            outcome.merge(apply_contact_events(env, payloads, clients.app, clients.contact, clients.threshold))
-            env["wecom.user"]._link_odoo_users(clients.user_match)
+        def work(env, setup, outcome):
+            outcome.merge(apply_contact_events(env, payloads, setup.app, setup.contact, setup.threshold))
+            env["wecom.user"]._link_odoo_users(setup.user_match)
 
         try:
             log = self.sudo()._run("event", "callback", work=work, wait_for_lock=True)
@@ -270,14 +257,16 @@ class WecomSyncService(models.AbstractModel):
         events._mark(log)
         return log
 
-    def _fail(self, log_id, sync_type, started, error, attempt):
+    def _failure(self, log_id, sync_type, started, error, attempt):
+        """Record a failed run (and plan its retry when the cause is transient); returns the
+        WecomSyncError for the caller to raise."""
         message = error.name if isinstance(error, UserError) else str(error)
         values = dict(status="failed", error_message=message, **self._timing(started))
         self._log_write(log_id, values)
         # failed events are retried as events (their job), not as a sync
         if isinstance(error, WecomError) and error.transient and sync_type != "event":
             self._plan_retry(log_id, sync_type, attempt)
-        raise WecomSyncError(self._failed_label(sync_type) % message, log_id=log_id, cause=error, reason=message)
+        return WecomSyncError(self._failed_label(sync_type) % message, log_id=log_id, reason=message)
 
     def _plan_retry(self, log_id, sync_type, attempt):
         """Queue the next attempt of a run that failed for a transient reason (or was interrupted),

@@ -4,6 +4,16 @@ from odoo.exceptions import ValidationError
 
 STATUS = [("1", "Activated"), ("2", "Disabled"), ("4", "Not activated"), ("5", "Left")]
 GENDER = [("0", "Unknown"), ("1", "Male"), ("2", "Female")]
+# fields the sync owns; a change made to them in Odoo makes the next sync diff the member again
+SYNCED_FIELDS = frozenset(["userid", "name", "alias", "position", "mobile", "email", "biz_mail", "telephone",
+                           "gender", "avatar", "status", "department_ids", "main_department_id",
+                           "leader_department_ids", "direct_leader_ids", "active"])
+MATCH_SQL = {
+    # (member expression, Odoo user expression): compared after normalising
+    "login": ("lower(w.userid)", "lower(u.login)"),
+    "email": ("lower(w.email)", "lower(p.email)"),
+    "mobile": (r"regexp_replace(w.mobile, '\D', '', 'g')", r"regexp_replace(p.mobile, '\D', '', 'g')"),
+}
 
 
 class WecomUser(models.Model):
@@ -60,15 +70,11 @@ class WecomUser(models.Model):
                 raise ValidationError(_("The WeCom member %s is already mirrored (userids are case-insensitive).")
                                       % member.userid)
 
-    # fields the sync owns; a change made to them in Odoo makes the next sync diff the member again
-    SYNCED_FIELDS = frozenset(["userid", "name", "alias", "position", "mobile", "email", "biz_mail", "telephone",
-                               "gender", "avatar", "status", "department_ids", "main_department_id",
-                               "leader_department_ids", "direct_leader_ids", "active"])
 
     @api.multi
     def write(self, vals):
         self.check_access_rights("write")  # before looking at vals: refused callers learn nothing
-        if self.SYNCED_FIELDS.intersection(vals or {}):
+        if SYNCED_FIELDS.intersection(vals or {}):
             vals = dict(vals, sync_fingerprint=False)
         return super(WecomUser, self).write(vals)
 
@@ -95,12 +101,6 @@ class WecomUser(models.Model):
         return self.search(args, limit=limit).name_get()
 
     # ------------------------------------------------------------------ linking to Odoo users
-    MATCH_SQL = {
-        # (member expression, Odoo user expression): compared after normalising
-        "login": ("lower(w.userid)", "lower(u.login)"),
-        "email": ("lower(w.email)", "lower(p.email)"),
-        "mobile": (r"regexp_replace(w.mobile, '\D', '', 'g')", r"regexp_replace(p.mobile, '\D', '', 'g')"),
-    }
 
     @api.model
     def _link_odoo_users(self, mode):
@@ -109,9 +109,9 @@ class WecomUser(models.Model):
         Only unambiguous matches are linked (one member, one user); existing links are kept and no
         user is ever created. Returns the number of links made.
         """
-        if mode not in self.MATCH_SQL:
+        if mode not in MATCH_SQL:
             return 0
-        member_expr, user_expr = self.MATCH_SQL[mode]
+        member_expr, user_expr = MATCH_SQL[mode]
         # pylint: disable-next=sql-injection  # both expressions are MATCH_SQL's constants, never input
         self.env.cr.execute("""
             WITH pairs AS (

@@ -18,7 +18,7 @@ def invalidate_all(env):
         env.cache.invalidate()
 
 
-def execute_values(cr, sql, rows, template, fetch=False):
+def run_values(cr, sql, rows, template, fetch=False):
     """Run ``sql`` (containing one ``%s`` for the VALUES list) for pages of ``rows``.
 
     Rows are rendered with ``template`` by psycopg2 itself (cr.mogrify), so values are quoted
@@ -123,7 +123,7 @@ class BulkTable(object):
                 for key, values in creates.items()]
         sql = ('INSERT INTO "%s" (id, %s, create_date, create_uid, write_date, write_uid, active, last_sync_date) '
                'VALUES %%s RETURNING id, %s' % (self.table, ", ".join('"%s"' % c for c in cols), self.key_sql))
-        ids = dict((key, id_) for id_, key in execute_values(self.cr, sql, rows, template, fetch=True))
+        ids = dict((key, id_) for id_, key in run_values(self.cr, sql, rows, template, fetch=True))
         for key, values in creates.items():
             row = dict((c, values.get(c)) for c in cols)
             row.update(id=ids[key], active=True)
@@ -146,7 +146,7 @@ class BulkTable(object):
                'FROM (VALUES %%s) AS v(id, %s) WHERE t.id = v.id' % (
                    self.table, ", ".join('"%s" = v."%s"' % (c, c) for c in cols), self.env.uid, NOW, NOW,
                    ", ".join('"%s"' % c for c in cols)))
-        execute_values(self.cr, sql, rows, template)
+        run_values(self.cr, sql, rows, template)
         return [row[0] for row in rows]
 
     def archive(self, keys):
@@ -177,7 +177,7 @@ class BulkTable(object):
                 stored.update((c, wanted[key].get(c)) for c in self.quiet)
         if rows:
             template = "(%%s, %s)" % ", ".join("%%s::%s" % self._types[c] for c in self.quiet)
-            execute_values(self.cr, 'UPDATE "%s" AS t SET %s FROM (VALUES %%s) AS v(id, %s) WHERE t.id = v.id' % (
+            run_values(self.cr, 'UPDATE "%s" AS t SET %s FROM (VALUES %%s) AS v(id, %s) WHERE t.id = v.id' % (
                 self.table, ", ".join('"%s" = v."%s"' % (c, c) for c in self.quiet),
                 ", ".join('"%s"' % c for c in self.quiet)), rows, template)
         return len(rows)
@@ -208,10 +208,10 @@ def sync_relation(cr, table, left, right, wanted, scope=None):
     to_add = sorted(desired - existing)
     to_remove = sorted(existing - desired)
     if to_add:
-        execute_values(cr, 'INSERT INTO "%s" ("%s", "%s") VALUES %%s ON CONFLICT DO NOTHING' % (table, left, right),
+        run_values(cr, 'INSERT INTO "%s" ("%s", "%s") VALUES %%s ON CONFLICT DO NOTHING' % (table, left, right),
                        to_add, "(%s, %s)")
     if to_remove:
-        execute_values(cr, 'DELETE FROM "%s" WHERE ("%s", "%s") IN (VALUES %%s)' % (table, left, right),
+        run_values(cr, 'DELETE FROM "%s" WHERE ("%s", "%s") IN (VALUES %%s)' % (table, left, right),
                        to_remove, "(%s, %s)")
     return set(l for l, _r in to_add) | set(l for l, _r in to_remove)
 

@@ -8,7 +8,8 @@ from odoo import SUPERUSER_ID, api, fields
 from ..jobs import runner
 from ..models import wecom_sync_service as sync_service
 from ..models.own_cursor import own_env
-from ..models.wecom_sync_service import LOCK_KEYS, LOCK_NAMESPACE, WecomSyncBusy, WecomSyncError
+from ..exceptions import WecomSyncBusy, WecomSyncError
+from ..models.wecom_sync_service import LOCK_KEYS, LOCK_NAMESPACE
 from ..wecom.directory import fetch_users
 from .common import OWN_CURSOR_TABLES, delete_since, table_marks
 from .message_common import CommittedSettingsMixin

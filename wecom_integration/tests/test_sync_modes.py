@@ -3,7 +3,7 @@ from unittest.mock import patch
 from ..sync import bulk
 from ..sync.writers import DepartmentWriter
 from .common import make_user
-from .test_sync_failures import WecomSyncError
+from ..exceptions import WecomSyncError
 from .test_sync import DEMO_DEPARTMENTS, DEMO_MEMBERS, SyncCase
 
 

@@ -412,10 +412,6 @@ class WecomClient(object):
         return self.request("GET", "user/list",
                             params={"department_id": int(department_id)}).get("userlist") or []
 
-    def user_simplelist(self, department_id):
-        return self.request("GET", "user/simplelist",
-                            params={"department_id": int(department_id)}).get("userlist") or []
-
     def user_list_id(self, limit=10000, max_pages=100000):
         """user/list_id: every (userid, department) pair, following next_cursor to the end."""
         try:

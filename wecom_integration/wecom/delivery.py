@@ -77,6 +77,5 @@ def summarize(chunks):
         "msgids": [chunk["msgid"] for chunk in chunks if chunk.get("msgid") and chunk["status"] == SENT],
         "errcode": last.get("errcode") or 0,
         "errmsg": last.get("errmsg") or "",
-        "transient": any(chunk.get("transient") for chunk in chunks if chunk["status"] == PENDING),
         "invalid": invalid,
     }

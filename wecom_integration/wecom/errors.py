@@ -304,6 +304,11 @@ def _load_titles():
     return titles
 
 
+def language_of(locale):
+    """The language ``WecomError.describe`` speaks for a locale: "zh" for zh_CN, zh_TW ..., else "en"."""
+    return "zh" if (locale or "").startswith("zh") else "en"
+
+
 def errcode_title(errcode):
     """Chinese title of a WeCom errcode from the official list, or None."""
     global _TITLES

@@ -1,7 +1,7 @@
 """The "Test connection" result: one line per configured secret, with what to do on failure."""
 from odoo import _, api, fields, models
 
-from ..wecom.errors import WecomError
+from ..wecom.errors import WecomError, language_of
 
 
 class WecomConnectionTest(models.TransientModel):
@@ -23,7 +23,7 @@ class WecomConnectionTest(models.TransientModel):
             except WecomError as error:
                 success = False
                 lines.append(_("%(label)s: FAILED\n  %(error)s")
-                             % {"label": label, "error": error.describe(self._lang())})
+                             % {"label": label, "error": error.describe(language_of(self.env.lang))})
         if not settings["agent_id"]:
             lines.append(_("Agent ID: not set. Directory sync works, but messages cannot be sent."))
         lines.insert(0, _("Connection OK.") if success else _("Connection FAILED."))
@@ -48,5 +48,3 @@ class WecomConnectionTest(models.TransientModel):
         client.request("POST", "user/list_id", json={"limit": 1})
         return _("OK: access token obtained, the member list can be enumerated.")
 
-    def _lang(self):
-        return "zh" if (self.env.lang or "").startswith("zh") else "en"
