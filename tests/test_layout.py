@@ -59,3 +59,31 @@ def test_client_and_emulator_import_nothing_from_odoo(folder):
             if level >= 2 and folder.startswith("wecom_integration"):
                 offenders.append("%s: reaches outside the client (%s)" % (os.path.relpath(path, ROOT), name))
     assert offenders == []
+
+
+# Odoo-version details that must go through wecom_integration/compat.py (see its docstring)
+VERSION_SPECIFIC = {
+    r"\.sudo\(\s*[^)\s]": "compat.as_user (sudo(uid) is with_user(uid) in 13.0+)",
+    r"[\"']view_type[\"']\s*:": "compat.form_action",
+    r"view_type=form": "compat.record_url",
+    r"\._db\.cursor\(": "compat.new_cursor",
+    r"\.cr\.after\(": "compat.after_commit / after_rollback",
+    r"_field_triggers": "compat.recompute_dependents",
+    r"\bcr\._obj\b": "compat.psycopg2_cursor",
+    r"request\.uid\s*=": "compat.set_request_user",
+}
+
+
+def test_odoo_version_details_go_through_compat():
+    import re
+    offenders = []
+    for path in python_files("wecom_integration"):
+        relative = os.path.relpath(path, ROOT)
+        if relative == os.path.join("wecom_integration", "compat.py") or os.sep + "tests" + os.sep in relative:
+            continue
+        text = open(path, encoding="utf-8").read()
+        for pattern, instead in VERSION_SPECIFIC.items():
+            for match in re.finditer(pattern, text):
+                line = text.count("\n", 0, match.start()) + 1
+                offenders.append("%s:%s: use %s" % (relative, line, instead))
+    assert offenders == []

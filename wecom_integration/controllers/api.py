@@ -10,6 +10,7 @@ from odoo import _, http
 from odoo.exceptions import AccessDenied, AccessError
 from odoo.http import request
 
+from ..compat import set_request_user
 from ..models.wecom_api import CODES, WHOLE_NUMBER, ApiError, check_text
 from .openapi import openapi_document
 from .rest_shim import API_MAX_BODY, body_too_large
@@ -42,7 +43,7 @@ def authenticate():
         user_id = request.env["wecom.api.key"].sudo()._authenticate(key.strip())
         if not user_id:
             raise ApiError(1401, _("Unknown or revoked API key."))
-        request.uid = user_id
+        set_request_user(request, user_id)
         return
     if not request.session.uid or request.env.user._is_public():
         raise ApiError(1401, _("Not authenticated: log in (/web/session/authenticate) or send an API key "

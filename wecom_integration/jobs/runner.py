@@ -22,7 +22,8 @@ import psycopg2
 import odoo
 from odoo import SUPERUSER_ID, api
 
-from ..models.own_cursor import own_cursor
+from ..compat import new_cursor
+from ..cursors import own_cursor
 
 _logger = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ class _Holder(object):
 
     def __init__(self, registry):
         self.test_mode = registry.in_test_mode()
-        self.cr = registry.cursor() if self.test_mode else registry._db.cursor(serialized=False)
+        self.cr = registry.cursor() if self.test_mode else new_cursor(registry, serialized=False)
         self.dbname = self.cr.dbname
 
     def execute(self, query, params=None, log_exceptions=None):

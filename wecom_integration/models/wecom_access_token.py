@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from odoo import fields, models
 
-from .own_cursor import own_cursor
+from ..cursors import own_cursor
 
 _logger = logging.getLogger(__name__)
 

@@ -6,7 +6,8 @@ import secrets
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from .own_cursor import own_cursor
+from ..compat import as_user
+from ..cursors import own_cursor
 
 KEY_PREFIX = "wck_"
 
@@ -41,7 +42,7 @@ class WecomApiKey(models.Model):
         key = KEY_PREFIX + secrets.token_urlsafe(32)
         record = self.sudo().create({"name": name.strip(), "user_id": self.env.uid, "prefix": key[:10],
                                      "key_hash": key_hash(key)})
-        return record.sudo(self.env.uid), key
+        return as_user(record, self.env.uid), key
 
     def action_revoke(self):
         for key in self:

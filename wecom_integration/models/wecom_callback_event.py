@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from odoo import _, api, fields, models
 
 from ..jobs.runner import RetryLater
-from .own_cursor import own_cursor, own_env, visible_record
+from ..cursors import own_cursor, own_env, visible_record
 
 MAX_ATTEMPTS = 5  # then the event is "failed"; the next full sync repairs the mirror anyway
 RETENTION_DAYS = 30

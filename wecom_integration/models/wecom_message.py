@@ -16,11 +16,12 @@ from datetime import datetime, timedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from ..compat import as_user, record_url
 from ..jobs.runner import RetryLater
 from ..wecom import delivery
 from ..wecom.errors import WecomError, language_of
 from ..wecom.messages import build_payload
-from .own_cursor import CallerHoldsLock, own_env, visible_record
+from ..cursors import CallerHoldsLock, own_env, visible_record
 
 SEND_GROUP = "wecom_integration.wecom_group_message_send"
 MANAGER_GROUP = "wecom_integration.wecom_group_manager"
@@ -109,7 +110,7 @@ class WecomMessage(models.Model):
             values.update(status="queued", next_attempt=fields.Datetime.now())
             message = self.sudo().create(values)
             message._enqueue_delivery()
-            return message.sudo(self.env.uid)
+            return as_user(message, self.env.uid)
         sender = self._sender()
         try:
             with own_env(self.env) as env:
@@ -119,7 +120,7 @@ class WecomMessage(models.Model):
             _logger.warning("WeCom message recorded in the caller's transaction: it locks its recipients")
             message = self.sudo().create(dict(values, status="sending"))
             message._deliver(sender)
-            return message.sudo(self.env.uid)
+            return as_user(message, self.env.uid)
         self._deliver_in_own_cursor(message_id, sender)
         return visible_record(self.env, self._name, message_id)
 
@@ -503,7 +504,7 @@ class WecomMessage(models.Model):
             users = record[field]
             if not users:
                 continue
-            url = "%s/web#id=%s&model=%s&view_type=form" % (base_url, record.id, record._name)
+            url = record_url(base_url, record)
             message = self.send_to_users(
                 users.ids, "textcard",
                 content or _("%s needs your attention.") % record.display_name,

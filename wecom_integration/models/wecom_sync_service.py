@@ -16,7 +16,7 @@ import psycopg2
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from ..sync.bulk import invalidate_all
+from ..compat import after_rollback, as_user, form_action, invalidate_all
 from ..sync.events import apply_events as apply_contact_events
 from ..sync.outcome import SyncOutcome, SyncRefused
 from ..sync.writers import DepartmentWriter, TagWriter, UserWriter
@@ -24,7 +24,7 @@ from ..wecom.directory import fetch_departments, fetch_tags, fetch_users
 from ..wecom.errors import WecomError
 from ..jobs.runner import run_after_response
 from ..exceptions import WecomSyncBusy, WecomSyncError
-from .own_cursor import CallerHoldsLock, after_rollback, own_cursor, own_env, visible_record
+from ..cursors import CallerHoldsLock, own_cursor, own_env, visible_record
 
 _logger = logging.getLogger(__name__)
 
@@ -133,7 +133,7 @@ class WecomSyncService(models.AbstractModel):
     @api.model
     def _job_sync(self, job, sync_type, trigger, log_id, attempt=1, retry_of=None, user_id=None):
         """Run a queued sync (wecom.job "sync"); its outcome is on its log, a failure plans its retry."""
-        service = self.sudo(user_id) if user_id else self
+        service = as_user(self, user_id) if user_id else self
         try:
             service._run(sync_type, trigger, attempt=attempt, retry_of=retry_of, log_id=log_id)
         except WecomSyncError:  # pylint: disable=except-pass
@@ -390,12 +390,4 @@ class WecomSyncService(models.AbstractModel):
     def action_sync(self, sync_type):
         """Run a sync now and open its log (the counts are on it)."""
         log = self._run_public(sync_type, "manual")
-        return {
-            "type": "ir.actions.act_window",
-            "name": _("Sync result"),
-            "res_model": "wecom.sync.log",
-            "res_id": log.id,
-            "view_mode": "form",
-            "view_type": "form",
-            "target": "current",
-        }
+        return form_action("wecom.sync.log", log.id, _("Sync result"))

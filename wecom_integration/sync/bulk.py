@@ -6,16 +6,10 @@ difference with multi-row INSERT / UPDATE ... FROM (VALUES ...) / DELETE stateme
 the ORM's invariants by hand: create/write uid and date, and cache invalidation (done by the
 caller through `BulkTable.done()`).
 """
+from ..compat import invalidate_all, psycopg2_cursor, recompute_dependents
+
 PAGE_SIZE = 1000
 NOW = "(now() at time zone 'UTC')"
-
-
-def invalidate_all(env):
-    """Empty the ORM cache of ``env`` (Odoo 11: env.cache.invalidate(); 13+: env.invalidate_all())."""
-    if hasattr(env, "invalidate_all"):
-        env.invalidate_all()
-    else:
-        env.cache.invalidate()
 
 
 def run_values(cr, sql, rows, template, fetch=False):
@@ -25,7 +19,7 @@ def run_values(cr, sql, rows, template, fetch=False):
     safely; the statement goes through Odoo's cursor so it is logged and counted like any other.
     """
     results = []
-    raw = cr._obj  # psycopg2 cursor, only used to quote values
+    raw = psycopg2_cursor(cr)  # only used to quote values
     for start in range(0, len(rows), PAGE_SIZE):
         page = rows[start:start + PAGE_SIZE]
         values = b",".join(raw.mogrify(template, row) for row in page).decode("utf-8")
@@ -188,13 +182,8 @@ class BulkTable(object):
         invalidate_all(self.env)
         if not changed_ids:
             return
-        foreign = [name for name in changed_fields if name in self.model._fields and any(
-            dep.store and dep.compute and (dep.model_name != self.model._name or dep.name not in self.columns)
-            for dep, _path in self.model._field_triggers[self.model._fields[name]])]
-        if foreign:
-            records = self.model.browse(list(changed_ids))
-            records.modified(foreign)
-            records.recompute()
+        recompute_dependents(self.model.browse(list(changed_ids)), changed_fields,
+                             skip=lambda dep: dep.model_name == self.model._name and dep.name in self.columns)
 
 def sync_relation(cr, table, left, right, wanted, scope=None):
     """Make the many2many ``table`` hold exactly ``wanted`` ({left_id: set(right_ids)}) for the

@@ -11,7 +11,7 @@ import odoo
 from odoo import fields
 
 from ..jobs import runner
-from ..models.own_cursor import own_env
+from ..cursors import own_env
 from ..models.wecom_sync_service import RUN_LOCK_NAMESPACE
 from .message_common import MessageCase
 

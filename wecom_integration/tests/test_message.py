@@ -5,7 +5,7 @@ from odoo import SUPERUSER_ID, api
 from odoo.exceptions import AccessError, UserError
 from odoo.tests.common import get_db_name
 
-from ..models import own_cursor
+from .. import cursors as own_cursor
 
 from .common import CommittedUsersMixin
 from .message_common import MessageCase

@@ -6,7 +6,7 @@ from odoo import api, fields
 from odoo.exceptions import UserError
 
 from ..jobs import runner
-from ..models.own_cursor import own_env
+from ..cursors import own_env
 from .message_common import MessageCase
 
 

@@ -7,7 +7,7 @@ from odoo import SUPERUSER_ID, api, fields
 
 from ..jobs import runner
 from ..models import wecom_sync_service as sync_service
-from ..models.own_cursor import own_env
+from ..cursors import own_env
 from ..exceptions import WecomSyncBusy, WecomSyncError
 from ..models.wecom_sync_service import LOCK_KEYS, LOCK_NAMESPACE
 from ..wecom.directory import fetch_users

@@ -1,6 +1,8 @@
 """Create an API key and show it once."""
 from odoo import _, fields, models
 
+from ..compat import form_action
+
 
 class WecomApiKeyWizard(models.TransientModel):
     _name = "wecom.api.key.wizard"
@@ -13,5 +15,4 @@ class WecomApiKeyWizard(models.TransientModel):
         self.ensure_one()
         _record, key = self.env["wecom.api.key"].generate(self.name)
         self.key = key
-        return {"type": "ir.actions.act_window", "res_model": self._name, "res_id": self.id,
-                "view_mode": "form", "view_type": "form", "target": "new", "name": _("Your new API key")}
+        return form_action(self._name, self.id, _("Your new API key"), target="new")

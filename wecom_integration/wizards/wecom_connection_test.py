@@ -1,6 +1,7 @@
 """The "Test connection" result: one line per configured secret, with what to do on failure."""
 from odoo import _, api, fields, models
 
+from ..compat import form_action
 from ..wecom.errors import WecomError, language_of
 
 
@@ -28,15 +29,7 @@ class WecomConnectionTest(models.TransientModel):
             lines.append(_("Agent ID: not set. Directory sync works, but messages cannot be sent."))
         lines.insert(0, _("Connection OK.") if success else _("Connection FAILED."))
         wizard = self.create({"success": success, "summary": "\n".join(lines)})
-        return {
-            "type": "ir.actions.act_window",
-            "name": _("WeCom connection test"),
-            "res_model": self._name,
-            "res_id": wizard.id,
-            "view_mode": "form",
-            "view_type": "form",
-            "target": "new",
-        }
+        return form_action(self._name, wizard.id, _("WeCom connection test"), target="new")
 
     @api.model
     def _check(self, kind, settings):

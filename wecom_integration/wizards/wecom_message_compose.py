@@ -1,6 +1,7 @@
 """The "Send WeCom message" wizard, from the members list or a department."""
 from odoo import _, api, fields, models
 
+from ..compat import form_action
 from ..wecom.messages import byte_report
 from ..models.wecom_message import MESSAGE_TYPES
 
@@ -56,5 +57,4 @@ class WecomMessageCompose(models.TransientModel):
             self.message_type, self.content, title=self.title or None, url=self.url or None,
             btntxt=self.btntxt or None, to_users=self.user_ids, to_departments=self.department_ids,
             to_tags=self.tag_ids, queue=self.queue)
-        return {"type": "ir.actions.act_window", "res_model": "wecom.message", "res_id": message.id,
-                "view_mode": "form", "view_type": "form", "target": "current", "name": _("WeCom message")}
+        return form_action("wecom.message", message.id, _("WeCom message"))

@@ -3,13 +3,15 @@
 Such records are written through a cursor of their own and committed at once. The caller's
 transaction, being REPEATABLE READ and older, cannot see them; `visible_record` hands it a
 record read through READ COMMITTED cursors that open on demand (CommittedReader).
-Odoo 11 specifics (registry cursors, cr.after) are kept here, for the port to newer versions.
+The Odoo-version details (new cursors, commit hooks) are in compat.py.
 """
 from contextlib import closing, contextmanager
 
 import psycopg2
 
 from odoo import SUPERUSER_ID, api
+
+from .compat import after_commit, after_rollback, new_cursor
 
 # The caller's transaction may hold locks that our writes need (it updated a row we reference):
 # waiting for it would wait forever, since the caller waits for us. Give up after this long.
@@ -34,7 +36,7 @@ def own_cursor(registry, serialized=True):
         finally:
             cr.release()
         return
-    with closing(registry._db.cursor(serialized=serialized)) as cr:
+    with closing(new_cursor(registry, serialized)) as cr:
         yield cr
         cr.commit()  # pylint: disable=invalid-commit  # our own cursor: what was written here must survive the caller
 
@@ -57,14 +59,6 @@ def own_env(env, uid=SUPERUSER_ID, serialized=True):
             raise CallerHoldsLock(str(error)) from error
 
 
-def after_commit(env, func):
-    """Call ``func()`` once ``env``'s transaction has committed (Odoo 16+: cr.postcommit.add)."""
-    env.cr.after("commit", func)
-
-
-def after_rollback(env, func):
-    """Call ``func()`` if ``env``'s transaction is rolled back (Odoo 16+: cr.postrollback.add)."""
-    env.cr.after("rollback", func)
 
 
 def visible_record(env, model, record_id):
@@ -91,7 +85,7 @@ class CommittedReader(object):
 
     def __getattr__(self, name):
         if self._cr is None or self._cr.closed:
-            self._cr = self._env.registry._db.cursor(serialized=False)
+            self._cr = new_cursor(self._env.registry, serialized=False)
             after_commit(self._env, self.close)
             after_rollback(self._env, self.close)
         return getattr(self._cr, name)
