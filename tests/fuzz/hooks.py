@@ -14,7 +14,7 @@ import json
 
 import schemathesis
 
-# code -> the HTTP statuses it comes with (README "Answers", models/wecom_api.py CODES)
+# code -> the HTTP statuses it comes with (README "Answers", jsonapi/validation.py CODES)
 STATUSES = {
     0: {200}, 1000: {400}, 1001: {400}, 1002: {413}, 1003: {415}, 1401: {401}, 1403: {403}, 1404: {404},
     1405: {405}, 1409: {409}, 1500: {500}, 2001: {502}, 2002: {502}, 2003: {502},

@@ -1,6 +1,6 @@
 """The JSON API under /api/v1/wechat/, compatible with the original module's routes.
 
-Thin on purpose: authenticate, parse, call the wecom.api model, wrap the answer in
+Thin on purpose: authenticate, parse, call the wecom.json.api model, wrap the answer in
 {"code", "message", "data"}. Plain JSON in and out (see rest_shim.py for why Odoo 11 needs help).
 """
 import json
@@ -11,7 +11,7 @@ from odoo.exceptions import AccessDenied, AccessError
 from odoo.http import request
 
 from ..compat import set_request_user
-from ..models.wecom_api import CODES, WHOLE_NUMBER, ApiError, check_text
+from ..jsonapi.validation import CODES, WHOLE_NUMBER, ApiError, check_text
 from .openapi import openapi_document
 from .rest_shim import API_MAX_BODY, body_too_large
 
@@ -104,7 +104,7 @@ def handle(call, success=None):
 class WecomApiController(http.Controller):
 
     def _api(self):
-        return request.env["wecom.api"]
+        return request.env["wecom.json.api"]
 
     # ------------------------------------------------------------------ sync
     @http.route(routes("/sync/sync_departments"), type="http", auth="public", methods=["POST"], csrf=False)

@@ -21,7 +21,7 @@ ERROR_CODES = {
     2006: "Retrying failed messages failed (502).",
 }
 
-MAX_ID = 2 ** 31 - 1  # as models/wecom_api.py checks them
+MAX_ID = 2 ** 31 - 1  # as jsonapi/validation.py checks them
 MAX_BIGINT = 2 ** 63 - 1
 NULLABLE_STR = {"type": ["string", "null"]}
 NULLABLE_INT = {"type": ["integer", "null"]}
@@ -31,7 +31,7 @@ ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 # Request strings: PostgreSQL cannot store NUL characters (nor lone surrogates, which no pattern
 # can express: the API refuses both with 1001 naming the field).
 NO_NUL = "^[^\\u0000]*$"
-# what Python's str.strip() removes, as models/wecom_api.py tests "non-empty"
+# what Python's str.strip() removes, as jsonapi/validation.py tests "non-empty"
 SPACES = "".join("\\u%04x" % c for c in range(0x10000) if chr(c).isspace())
 # white space, then one character that is neither white space nor NUL, then anything but NUL
 # (unambiguous: no backtracking on a long run of spaces)

@@ -12,5 +12,5 @@ from . import wecom_sync_service
 from . import wecom_callback_event
 from . import wecom_message
 from . import wecom_api_key
-from . import wecom_api
+from . import wecom_json_api
 from . import res_users

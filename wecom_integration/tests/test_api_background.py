@@ -3,7 +3,7 @@ import time
 from contextlib import closing
 
 from ..jobs import runner
-from ..models.wecom_api import ApiError
+from ..jsonapi.validation import ApiError
 from ..models.wecom_sync_service import LOCK_KEYS, LOCK_NAMESPACE
 from .common import WecomTransactionCase
 from .common import delete_since, table_marks
@@ -44,7 +44,7 @@ class TestBackgroundSync(CommittedSettingsMixin, WecomTransactionCase):
             return original(*args, **kwargs)
 
         self.emulator.directory.all_departments = slow_departments
-        data = self.env["wecom.api"]._run_sync("department", {"wait": False})
+        data = self.env["wecom.json.api"]._run_sync("department", {"wait": False})
         self.assertEqual((data["status"], data["trigger"]), ("queued", "api"), "answered before the run")
         worker = threading.Thread(target=runner.run_job, args=(self.registry,))
         worker.start()
@@ -72,17 +72,17 @@ class TestBackgroundSync(CommittedSettingsMixin, WecomTransactionCase):
             holding.wait(10)
             for wait in (True, False):
                 with self.assertRaises(ApiError) as caught:
-                    self.env["wecom.api"]._run_sync("department", {"wait": wait})
+                    self.env["wecom.json.api"]._run_sync("department", {"wait": wait})
                 self.assertEqual((caught.exception.code, caught.exception.status), (1409, 409))
         finally:
             release.set()
             worker.join(30)
 
     def test_a_queued_run_makes_the_next_start_409(self):
-        first = self.env["wecom.api"]._run_sync("all", {"wait": False})
+        first = self.env["wecom.json.api"]._run_sync("all", {"wait": False})
         self.assertEqual(first["status"], "queued")
         with self.assertRaises(ApiError) as caught:
-            self.env["wecom.api"]._run_sync("department", {"wait": False})
+            self.env["wecom.json.api"]._run_sync("department", {"wait": False})
         self.assertEqual(caught.exception.code, 1409, "a full sync is queued: a department sync would overlap")
         runner.run_job(self.registry)
         self.assertEqual(self.committed_log(first["id"])[0], "success")
