@@ -18,7 +18,7 @@ import time
 
 from odoo import fields
 
-SENSITIVE_USER_FIELDS = ("mobile", "email", "biz_mail", "avatar", "gender")
+from odoo.addons.wecom_integration.sync.fingerprint import SENSITIVE_FIELDS as SENSITIVE_USER_FIELDS  # the same rule
 
 
 def _department_depths(departments):

@@ -14,9 +14,15 @@ import hashlib
 import pickle
 
 VERSION = 1
-# the member fields the writer reads (writers.UserWriter._values and the relations)
-SOURCE_FIELDS = ("userid", "name", "alias", "position", "telephone", "status", "main_department", "mobile",
-                 "email", "biz_mail", "avatar", "gender", "department", "is_leader_in_dept", "direct_leader")
+# What the writer reads of a WeCom member (writers.UserWriter), by what it does with it: the one
+# declaration both the writer and the fingerprint use, so they cannot drift apart.
+IDENTITY_FIELDS = ("userid", "name")                      # the key; the name (the userid if withheld)
+PLAIN_FIELDS = ("alias", "position", "telephone")         # copied as they are, empty as NULL
+CODED_FIELDS = ("status", "main_department")              # converted (status text, department record)
+# a privacy-restricted app gets these empty (gender "0"): empty means "not told", never "none"
+SENSITIVE_FIELDS = ("mobile", "email", "biz_mail", "avatar", "gender")
+RELATION_FIELDS = ("department", "is_leader_in_dept", "direct_leader")
+SOURCE_FIELDS = IDENTITY_FIELDS + PLAIN_FIELDS + CODED_FIELDS + SENSITIVE_FIELDS + RELATION_FIELDS
 
 
 def member_fingerprint(member, led_departments, present_keys):

@@ -9,15 +9,13 @@ from collections import OrderedDict
 from odoo import _
 
 from .bulk import BulkTable, stamp, sync_relation
-from .fingerprint import member_fingerprint
+from .fingerprint import PLAIN_FIELDS, SENSITIVE_FIELDS, member_fingerprint
 from .outcome import SyncOutcome, SyncRefused
 
 DEPARTMENT_COLUMNS = ["wecom_id", "name", "name_en", "parent_wecom_id", "wecom_order", "complete_name",
                       "parent_id"]
 USER_COLUMNS = ["userid", "name", "alias", "position", "telephone", "status", "main_department_id",
                 "mobile", "email", "biz_mail", "avatar", "gender"]
-# fields a privacy-restricted app gets empty (or "0" for gender): empty means "not told", not "none"
-SENSITIVE_USER_FIELDS = ("mobile", "email", "biz_mail", "avatar", "gender")
 TAG_COLUMNS = ["tag_id", "name"]
 # an archived member older than this is never paired with a new userid: after that long, the same
 # name in the same departments is more likely a new colleague than a rename
@@ -43,6 +41,8 @@ class Writer(object):
 
     # a handful of records may always be archived, so that small directories can shrink
     ARCHIVE_ALWAYS_ALLOWED = 10
+
+    table = None  # each writer's BulkTable (its model's rows), set by its __init__
 
     def __init__(self, env, archive_threshold):
         self.env = env
@@ -137,14 +137,14 @@ class UserWriter(Writer):
             values["name"] = member["name"]
         elif not stored:
             values["name"] = member["userid"]  # only the contact-sync secret sees this member
-        for field in ("alias", "position", "telephone"):
+        for field in PLAIN_FIELDS:
             if field in member:
                 values[field] = member[field] or None
         if member.get("status") is not None:
             values["status"] = str(member["status"])
         if member.get("main_department") is not None:
             values["main_department_id"] = dept_ids.get(int(member["main_department"]))
-        for field in SENSITIVE_USER_FIELDS:
+        for field in SENSITIVE_FIELDS:
             value = member.get(field)
             if value and not (field == "gender" and str(value) == "0"):
                 values[field] = str(value)

@@ -108,6 +108,16 @@ class EmulatorMixin(object):
 
 @at_install(False)
 @post_install(True)
+class MirrorMixin(object):
+    """Find mirrored records as a test names them (archived ones included)."""
+
+    def department(self, wecom_id):
+        return self.env["wecom.department"].with_context(active_test=False).search([("wecom_id", "=", wecom_id)])
+
+    def member(self, userid):
+        return self.env["wecom.user"].with_context(active_test=False).search([("userid", "=ilike", userid)])
+
+
 # Odoo's own runner (--test-enable) runs at_install tests inside the module update, whose
 # transaction is still open: tests that commit (own cursors, background jobs) would wait on its
 # locks. After the install they see what a deployment sees.

@@ -12,7 +12,7 @@ from wecom_emulator.errors import ApiError
 
 from ..models.wecom_config import CALLBACK_PATH
 from ..sync.events import member_actions
-from .common import EmulatorMixin, SharedCursorHttpCase
+from .common import EmulatorMixin, MirrorMixin, SharedCursorHttpCase
 
 TOKEN = "odooWecomToken"
 AES_KEY = "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR"
@@ -29,7 +29,7 @@ def event_xml(corp_id, fields):
 
 @at_install(False)
 @post_install(True)
-class CallbackCase(EmulatorMixin, SharedCursorHttpCase):
+class CallbackCase(MirrorMixin, EmulatorMixin, SharedCursorHttpCase):
 
     def setUp(self):
         super(CallbackCase, self).setUp()
@@ -39,9 +39,6 @@ class CallbackCase(EmulatorMixin, SharedCursorHttpCase):
         self.directory = self.emulator.directory
         self.Member = self.env["wecom.user"].with_context(active_test=False)
         self.Event = self.env["wecom.callback.event"]
-
-    def member(self, userid):
-        return self.Member.search([("userid", "=ilike", userid)])
 
     def sealed(self, plain, corp_id=None, token=TOKEN):
         """(Encrypt, msg_signature) of ``plain`` as WeCom would send them."""

@@ -1,23 +1,17 @@
 from contextlib import closing
 
-from .common import WecomTransactionCase
+from .common import MirrorMixin, WecomTransactionCase
 
 DEMO_DEPARTMENTS, DEMO_MEMBERS, DEMO_TAGS = 20, 53, 3
 
 
-class SyncCase(WecomTransactionCase):
+class SyncCase(MirrorMixin, WecomTransactionCase):
 
     def setUp(self):
         super(SyncCase, self).setUp()
         self.service = self.env["wecom.sync.service"]
         self.Department = self.env["wecom.department"].with_context(active_test=False)
         self.Member = self.env["wecom.user"].with_context(active_test=False)
-
-    def department(self, wecom_id):
-        return self.Department.search([("wecom_id", "=", wecom_id)])
-
-    def member(self, userid):
-        return self.Member.search([("userid", "=ilike", userid)])
 
     def committed_logs(self):
         """(sync_type, trigger, status) of every log, read as another session would."""
