@@ -107,18 +107,13 @@ class DepartmentWriter(Writer):
         self.table.reserve_ids([dept_id for dept_id in departments if dept_id not in rows])
         for dept_id, values in wanted.items():
             values["parent_id"] = self.table.id_of(parents[dept_id])
-        creates, updates, unchanged, archive = self.table.plan(wanted)
+        creates, updates, _unchanged, archive = self.table.plan(wanted)
         self.check_archive_threshold(_("departments"), len(archive))
         # parents before children: a page of the INSERT may only reference rows already inserted
         created = self.table.create(OrderedDict(sorted(creates.items(), key=lambda item: len(paths[item[0]]))))
         updated = self.table.update(updates)
         archived = self.table.archive(archive)
-        outcome.created = len(created)
-        outcome.updated = len(updated)
-        outcome.unchanged = len(unchanged)
-        outcome.archived = len(archived)
-        self.table.done(set(created.values()) | set(updated) | set(archived), DEPARTMENT_COLUMNS + ["active"])
-        return outcome
+        return self.finish(outcome, len(wanted), created, updated, archived, (), DEPARTMENT_COLUMNS + ["active"])
 
 
 class UserWriter(Writer):
@@ -313,7 +308,7 @@ class TagWriter(Writer):
         outcome.total = len(tags)
         self.table.load()
         wanted = {tag_id: {"tag_id": tag_id, "name": tag["tagname"]} for tag_id, tag in tags.items()}
-        creates, updates, unchanged, archive = self.table.plan(wanted)
+        creates, updates, _unchanged, archive = self.table.plan(wanted)
         self.check_archive_threshold(_("tags"), len(archive))
         created = self.table.create(creates)
         updated = set(self.table.update(updates))

@@ -1,3 +1,4 @@
+from odoo import fields
 from odoo.exceptions import AccessError
 
 from .common import CommittedUsersMixin
@@ -95,3 +96,25 @@ class TestCrons(SyncCase):
         self.env.ref("wecom_integration.wecom_sync_all_cron").method_direct_trigger()
         self.assertEqual(self.emulator.calls(), 0)
         self.assertEqual(self.committed_logs(), [], "no log for a skipped run")
+
+
+class TestSyncLogRetention(SyncCase):
+
+    def test_finished_runs_are_forgotten_after_the_retention_period(self):
+        from datetime import datetime, timedelta
+        Log = self.env["wecom.sync.log"]
+        old = fields.Datetime.to_string(datetime.utcnow() - timedelta(days=91))
+        recent = fields.Datetime.to_string(datetime.utcnow() - timedelta(days=89))
+        logs = {name: Log.create({"sync_type": "user", "trigger": "cron", "status": status, "start_date": date,
+                                  "end_date": date if status != "running" else False})
+                for name, status, date in (("old", "failed", old), ("recent", "success", recent),
+                                           ("old_running", "running", old))}
+        self.env["wecom.sync.error"].create({"log_id": logs["old"].id, "record_type": "user", "record_ref": "x",
+                                             "message": "x"})
+        self.assertEqual(Log._purge_old(), 1)
+        Log.invalidate_cache()
+        left = Log.search([("id", "in", [log.id for log in logs.values()])])
+        self.assertEqual(set(left.ids), {logs["recent"].id, logs["old_running"].id}, "a running one is kept")
+        self.assertFalse(self.env["wecom.sync.error"].search([("record_ref", "=", "x")]), "its errors went with it")
+        self.set_wecom_params(sync_log_retention_days="30")
+        self.assertEqual(Log._purge_old(), 1, "the period is a setting")
