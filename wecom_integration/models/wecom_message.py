@@ -244,7 +244,7 @@ class WecomMessage(models.Model):
                  to_tags, to_all):
         users = self._resolve("wecom.user", "userid", to_users, _("members"))
         departments = self._resolve("wecom.department", "wecom_id", to_departments, _("departments"))
-        tags = self._resolve("wecom.tag", "tag_id", to_tags, _("tags"))
+        tags = self._resolve("wecom.tag", "wecom_id", to_tags, _("tags"))
         if to_all and (users or departments or tags):
             raise UserError(_("A message to everyone (@all) cannot also name members, departments or tags."))
         if not (to_all or users or departments or tags):
@@ -253,8 +253,8 @@ class WecomMessage(models.Model):
         userids = users.with_context(prefetch_fields=False).mapped("userid")  # not every column of 10,000 rows
         self._validate_content(message_type, content, title, url, btntxt, articles, to_all=to_all,
                                touser=userids[:1000], toparty=departments.mapped("wecom_id")[:100],
-                               totag=tags.mapped("tag_id")[:100])
-        chunks = delivery.plan_chunks(userids, departments.mapped("wecom_id"), tags.mapped("tag_id"))
+                               totag=tags.mapped("wecom_id")[:100])
+        chunks = delivery.plan_chunks(userids, departments.mapped("wecom_id"), tags.mapped("wecom_id"))
         return {
             "message_type": message_type, "content": content, "title": title or False, "url": url or False,
             "btntxt": btntxt or False, "articles": json.dumps(articles, ensure_ascii=False) if articles else False,
@@ -262,7 +262,7 @@ class WecomMessage(models.Model):
             "tag_ids": [(6, 0, tags.ids)], "to_all": bool(to_all),
             "touser": "@all" if to_all else "|".join(userids) or False,
             "toparty": "|".join(str(d) for d in departments.mapped("wecom_id")) or False,
-            "totag": "|".join(str(t) for t in tags.mapped("tag_id")) or False,
+            "totag": "|".join(str(t) for t in tags.mapped("wecom_id")) or False,
             "chunks": json.dumps(chunks, ensure_ascii=False),
         }
 

@@ -7,7 +7,7 @@ class WecomTag(models.Model):
     _description = "WeCom tag"
     _order = "name"
 
-    tag_id = fields.Integer("WeCom tag ID", required=True, readonly=True, index=True)
+    wecom_id = fields.Integer("WeCom tag ID", required=True, readonly=True, index=True)
     name = fields.Char(required=True, readonly=True)
     user_ids = fields.Many2many("wecom.user", "wecom_tag_user_rel", "tag_id", "user_id", "Members",
                                 readonly=True)
@@ -16,4 +16,4 @@ class WecomTag(models.Model):
     active = fields.Boolean(default=True, readonly=True)
     last_sync_date = fields.Datetime("Last synced", readonly=True)
 
-    _sql_constraints = [("tag_id_uniq", "unique(tag_id)", "A WeCom tag is mirrored once.")]
+    _sql_constraints = [("wecom_id_uniq", "unique(wecom_id)", "A WeCom tag is mirrored once.")]

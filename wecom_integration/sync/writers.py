@@ -16,7 +16,7 @@ DEPARTMENT_COLUMNS = ["wecom_id", "name", "name_en", "parent_wecom_id", "wecom_o
                       "parent_id"]
 USER_COLUMNS = ["userid", "name", "alias", "position", "telephone", "status", "main_department_id",
                 "mobile", "email", "biz_mail", "avatar", "gender"]
-TAG_COLUMNS = ["tag_id", "name"]
+TAG_COLUMNS = ["wecom_id", "name"]
 # an archived member older than this is never paired with a new userid: after that long, the same
 # name in the same departments is more likely a new colleague than a rename
 REVIVE_DAYS = 30
@@ -301,13 +301,13 @@ class UserWriter(Writer):
 class TagWriter(Writer):
     def __init__(self, env, archive_threshold):
         super(TagWriter, self).__init__(env, archive_threshold)
-        self.table = BulkTable(env, "wecom.tag", "tag_id", TAG_COLUMNS)
+        self.table = BulkTable(env, "wecom.tag", "wecom_id", TAG_COLUMNS)
 
     def apply(self, tags):
         outcome = SyncOutcome()
         outcome.total = len(tags)
         self.table.load()
-        wanted = {tag_id: {"tag_id": tag_id, "name": tag["tagname"]} for tag_id, tag in tags.items()}
+        wanted = {tag_id: {"wecom_id": tag_id, "name": tag["tagname"]} for tag_id, tag in tags.items()}
         creates, updates, _unchanged, archive = self.table.plan(wanted)
         self.check_archive_threshold(_("tags"), len(archive))
         created = self.table.create(creates)

@@ -10,6 +10,7 @@ from . import test_i18n
 from . import test_jobs
 from . import test_message
 from . import test_message_delivery
+from . import test_migrations
 from . import test_rpc_surface
 from . import test_security
 from . import test_settings

@@ -166,8 +166,8 @@ class TestEventsApplied(CallbackCase):
         store = self.env["wecom.department"].search([("wecom_id", "=", 30)])
         self.assertEqual(store.complete_name, "好邻居连锁超市 / 成都春熙路店")
         tag = self.env["wecom.tag"].search([], limit=1)
-        self.directory.update_tag(tag.tag_id, {"users": ["lina"], "parties": []})
-        self.post({"ChangeType": "update_tag", "TagId": str(tag.tag_id), "AddUserItems": "lina"})
+        self.directory.update_tag(tag.wecom_id, {"users": ["lina"], "parties": []})
+        self.post({"ChangeType": "update_tag", "TagId": str(tag.wecom_id), "AddUserItems": "lina"})
         self.assertEqual(tag.user_ids, self.member("lina"))
 
     def test_a_wecom_failure_keeps_the_event_for_the_next_try(self):

@@ -44,7 +44,7 @@ class TestSendMessage(MessageCase):
 
     def test_departments_tags_and_records(self):
         store = self.env["wecom.department"].search([("wecom_id", "=", 8)])
-        tag = self.env["wecom.tag"].search([("tag_id", "=", 1)])
+        tag = self.env["wecom.tag"].search([("wecom_id", "=", 1)])
         member = self.env["wecom.user"].search([("userid", "=", "zhangwei")])
         message = self.Message.send_message("text", "盘点", to_users=member, to_departments=store, to_tags=tag)
         self.assertEqual(message.status, "sent")
