@@ -3,8 +3,10 @@
 A port rewrites this module (and the views); the rest of the addon calls these names. What each
 becomes in 17.0 is said on it. Not routed through here, and to change in a port: the decorators
 ``@api.multi`` and ``@api.model_cr`` (gone in 13.0: drop them), ``_auto_init`` (same), the XML
-views (``<tree>`` is ``<list>`` in 17.0, ``attrs`` become expressions), and the test harness
-(tests/common.py SharedCursorHttpCase, the root conftest.py's HTTP server).
+views (``<tree>`` is ``<list>`` in 17.0, ``attrs`` become expressions), controllers/rest_shim.py
+(Odoo 11 cannot take a plain JSON body on a route: in 17.0 a ``type="http"`` route reads
+``request.get_json_data()`` and the shim goes), and the test harness (tests/common.py
+SharedCursorHttpCase, the root conftest.py's HTTP server).
 """
 
 
