@@ -278,7 +278,7 @@ def baseline_send(registry, userids):
             answer = client.message_send(payload)
             msgids.append(answer["msgid"])
             created.append(Message.create({
-                "message_type": "text", "content": CONTENT, "user_ids": [(6, 0, [member_ids[userid]])],
+                "message_type": "text", "content": CONTENT, "member_ids": [(6, 0, [member_ids[userid]])],
                 "touser": userid, "status": "sent", "msgid": answer["msgid"], "attempts": 1,
                 "invaliduser": answer.get("invaliduser") or False, "sent_date": fields.Datetime.now(),
             }).id)

@@ -20,7 +20,7 @@ def member(member):
         "departments": member.department_ids.mapped("wecom_id"),
         "main_department": member.main_department_id.wecom_id or None,
         "is_leader_in_departments": member.leader_department_ids.mapped("wecom_id"),
-        "odoo_user_id": member.user_id.id or None, "is_active": member.active,
+        "odoo_user_id": member.odoo_user_id.id or None, "is_active": member.active,
         "last_sync_time": member.last_sync_date or None,
     }
 

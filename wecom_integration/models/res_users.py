@@ -6,7 +6,7 @@ class ResUsers(models.Model):
     _inherit = "res.users"
 
     # the mirror is for "View members": nobody else learns through a user who their member is
-    wecom_user_ids = fields.One2many("wecom.user", "user_id", "WeCom member", readonly=True,
+    wecom_user_ids = fields.One2many("wecom.user", "odoo_user_id", "WeCom member", readonly=True,
                                      groups="wecom_integration.wecom_group_user_view")
     wecom_userid = fields.Char("WeCom UserID", compute="_compute_wecom_userid",
                                groups="wecom_integration.wecom_group_user_view")

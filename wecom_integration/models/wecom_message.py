@@ -50,7 +50,7 @@ class WecomMessage(models.Model):
     url = fields.Char("URL", readonly=True)
     btntxt = fields.Char("Button text", readonly=True)
     articles = fields.Text("News articles (JSON)", readonly=True)
-    user_ids = fields.Many2many("wecom.user", "wecom_message_user_rel", "message_id", "user_id", "Members",
+    member_ids = fields.Many2many("wecom.user", "wecom_message_user_rel", "message_id", "user_id", "Members",
                                 readonly=True)
     department_ids = fields.Many2many("wecom.department", "wecom_message_department_rel", "message_id",
                                       "department_id", "Departments", readonly=True)
@@ -152,8 +152,8 @@ class WecomMessage(models.Model):
             raise UserError(_("Unknown Odoo user ids: %s.") % ", ".join(str(i) for i in sorted(missing)))
         if not users:
             raise UserError(_("No recipients: give at least one Odoo user."))
-        members = self.env["wecom.user"].sudo().search([("user_id", "in", users.ids)])
-        unlinked = users - members.mapped("user_id")
+        members = self.env["wecom.user"].sudo().search([("odoo_user_id", "in", users.ids)])
+        unlinked = users - members.mapped("odoo_user_id")
         unlinked_text = ", ".join("%s (%s)" % (u.name, u.login) for u in unlinked) or None
         if not members:
             # a bad message is refused as it would be with recipients: nothing recorded
@@ -258,7 +258,7 @@ class WecomMessage(models.Model):
         return {
             "message_type": message_type, "content": content, "title": title or False, "url": url or False,
             "btntxt": btntxt or False, "articles": json.dumps(articles, ensure_ascii=False) if articles else False,
-            "user_ids": [(6, 0, users.ids)], "department_ids": [(6, 0, departments.ids)],
+            "member_ids": [(6, 0, users.ids)], "department_ids": [(6, 0, departments.ids)],
             "tag_ids": [(6, 0, tags.ids)], "to_all": bool(to_all),
             "touser": "@all" if to_all else "|".join(userids) or False,
             "toparty": "|".join(str(d) for d in departments.mapped("wecom_id")) or False,

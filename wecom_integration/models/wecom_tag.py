@@ -9,7 +9,7 @@ class WecomTag(models.Model):
 
     wecom_id = fields.Integer("WeCom tag ID", required=True, readonly=True, index=True)
     name = fields.Char(required=True, readonly=True)
-    user_ids = fields.Many2many("wecom.user", "wecom_tag_user_rel", "tag_id", "user_id", "Members",
+    member_ids = fields.Many2many("wecom.user", "wecom_tag_user_rel", "tag_id", "user_id", "Members",
                                 readonly=True)
     department_ids = fields.Many2many("wecom.department", "wecom_tag_department_rel", "tag_id",
                                       "department_id", "Departments", readonly=True)

@@ -42,14 +42,15 @@ class WecomUser(models.Model):
     direct_leader_ids = fields.Many2many("wecom.user", "wecom_user_direct_leader_rel", "user_id", "leader_id",
                                          "Direct leaders", readonly=True)
     tag_ids = fields.Many2many("wecom.tag", "wecom_tag_user_rel", "user_id", "tag_id", "Tags", readonly=True)
-    user_id = fields.Many2one("res.users", "Odoo user", ondelete="set null", index=True,
+    odoo_user_id = fields.Many2one("res.users", "Odoo user", ondelete="set null", index=True,
                               help="The Odoo user this member is; messages to that user reach this member.")
     active = fields.Boolean(default=True, readonly=True, help="Archived when the member disappears from WeCom.")
     last_sync_date = fields.Datetime("Last synced", readonly=True)
     # what the last sync read from WeCom, hashed (sync/fingerprint.py): unchanged members are skipped
     sync_fingerprint = fields.Char(readonly=True, copy=False)
 
-    _sql_constraints = [("user_id_uniq", "unique(user_id)", "An Odoo user can be linked to one WeCom member only.")]
+    _sql_constraints = [("odoo_user_id_uniq", "unique(odoo_user_id)",
+                         "An Odoo user can be linked to one WeCom member only.")]
 
     @api.model_cr
     def _auto_init(self):
@@ -118,9 +119,9 @@ class WecomUser(models.Model):
                 SELECT w.id AS member, u.id AS odoo_user
                 FROM wecom_user w, res_users u
                 JOIN res_partner p ON p.id = u.partner_id
-                WHERE w.active AND w.user_id IS NULL AND coalesce(%(m)s, '') != ''
+                WHERE w.active AND w.odoo_user_id IS NULL AND coalesce(%(m)s, '') != ''
                   AND u.active AND NOT u.share AND %(m)s = %(u)s
-                  AND NOT EXISTS (SELECT 1 FROM wecom_user l WHERE l.user_id = u.id)
+                  AND NOT EXISTS (SELECT 1 FROM wecom_user l WHERE l.odoo_user_id = u.id)
             )
             SELECT member, odoo_user FROM pairs
             WHERE member IN (SELECT member FROM pairs GROUP BY member HAVING count(*) = 1)
@@ -128,5 +129,5 @@ class WecomUser(models.Model):
         """ % {"m": member_expr, "u": user_expr})
         links = self.env.cr.fetchall()
         for member_id, user_id in links:
-            self.browse(member_id).write({"user_id": user_id})
+            self.browse(member_id).write({"odoo_user_id": user_id})
         return len(links)

@@ -331,5 +331,5 @@ class TagWriter(Writer):
                              % {"tag": tag["tagname"], "missing": ", ".join(missing)})
         changed = sync_relation(cr, "wecom_tag_user_rel", "tag_id", "user_id", members)
         changed |= sync_relation(cr, "wecom_tag_department_rel", "tag_id", "department_id", parties)
-        self.finish(outcome, len(wanted), created, updated, archived, changed, TAG_COLUMNS + ["active", "user_ids"])
+        self.finish(outcome, len(wanted), created, updated, archived, changed, TAG_COLUMNS + ["active", "member_ids"])
         return outcome

@@ -149,7 +149,7 @@ class CommittedUsersMixin(object):
     def tearDownClass(cls):
         with closing(odoo.registry(get_db_name()).cursor()) as cr:
             for user_id, partner_id in cls.user_ids.values():
-                cr.execute("UPDATE wecom_user SET user_id = NULL WHERE user_id = %s", (user_id,))
+                cr.execute("UPDATE wecom_user SET odoo_user_id = NULL WHERE odoo_user_id = %s", (user_id,))
                 cr.execute("DELETE FROM wecom_sync_log WHERE user_id = %s", (user_id,))
                 cr.execute("DELETE FROM res_users WHERE id = %s", (user_id,))
                 cr.execute("DELETE FROM res_partner WHERE id = %s", (partner_id,))

@@ -59,7 +59,7 @@ class TestApiRoutes(ApiCase):
     def test_send_to_users_with_the_original_body(self):
         self.ok("POST", "/sync/sync_all/", {})
         lina = self.make_user("lina-odoo")
-        self.env["wecom.user"].search([("userid", "=", "lina")]).user_id = lina
+        self.env["wecom.user"].search([("userid", "=", "lina")]).odoo_user_id = lina
         data = self.ok("POST", "/messages/send_to_users/", {
             "message_type": "text", "content": "系统维护通知：今晚22:00-24:00进行系统维护", "user_ids": [lina.id]})
         self.assertEqual(data["status"], "sent")

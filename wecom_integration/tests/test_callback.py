@@ -168,7 +168,7 @@ class TestEventsApplied(CallbackCase):
         tag = self.env["wecom.tag"].search([], limit=1)
         self.directory.update_tag(tag.wecom_id, {"users": ["lina"], "parties": []})
         self.post({"ChangeType": "update_tag", "TagId": str(tag.wecom_id), "AddUserItems": "lina"})
-        self.assertEqual(tag.user_ids, self.member("lina"))
+        self.assertEqual(tag.member_ids, self.member("lina"))
 
     def test_a_wecom_failure_keeps_the_event_for_the_next_try(self):
         self.directory.update_user("lina", {"position": "副店长"})

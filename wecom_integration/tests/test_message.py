@@ -49,7 +49,7 @@ class TestSendMessage(MessageCase):
         message = self.Message.send_message("text", "盘点", to_users=member, to_departments=store, to_tags=tag)
         self.assertEqual(message.status, "sent")
         self.assertEqual((message.toparty, message.totag), ("8", "1"))
-        self.assertEqual(message.user_ids, member)
+        self.assertEqual(message.member_ids, member)
 
     def test_partial_delivery_records_invalid_recipients(self):
         message = self.Message.send_message("text", "早会", to_users=["zhangwei", "liangchen"])
@@ -119,7 +119,7 @@ class TestUsersAndHelpers(CommittedUsersMixin, MessageCase):
         super(TestUsersAndHelpers, cls).setUpClass()
         with closing(odoo.registry(get_db_name()).cursor()) as cr:
             for userid in ("lina", "zhangwei"):
-                cr.execute("UPDATE wecom_user SET user_id = %s WHERE userid = %s", (cls.user_ids[userid][0], userid))
+                cr.execute("UPDATE wecom_user SET odoo_user_id = %s WHERE userid = %s", (cls.user_ids[userid][0], userid))
             cr.commit()
 
     def setUp(self):
@@ -209,7 +209,7 @@ class TestUsersAndHelpers(CommittedUsersMixin, MessageCase):
         """The caller linked a member and sends in the same transaction: no self-deadlock."""
         self.patch(own_cursor, "LOCK_TIMEOUT_MS", 200)
         member = self.env["wecom.user"].search([("userid", "=", "wangqiang")])
-        member.user_id = self.other  # locks the member's row in this transaction
+        member.odoo_user_id = self.other  # locks the member's row in this transaction
         message = self.Message.send_to_users([self.other.id], "text", "同一事务")
         self.assertEqual(message.status, "sent", message.errmsg)
         self.assertEqual(self.inbox("wangqiang")[0]["payload"]["content"], "同一事务")
@@ -289,7 +289,7 @@ class TestComposeWizard(MessageCase):
         members = self.env["wecom.user"].search([("userid", "in", ["lina", "zhangwei"])])
         wizard = self.env["wecom.message.compose"].with_context(
             active_model="wecom.user", active_ids=members.ids).create({"content": "你好", "message_type": "text"})
-        self.assertEqual(wizard.user_ids, members)
+        self.assertEqual(wizard.member_ids, members)
         self.assertTrue(wizard.size_ok)
         self.assertIn("6 / 2048", wizard.size_report)
         action = wizard.action_send()

@@ -18,17 +18,33 @@ def load(version, name):
 
 class TestMigrations(WecomTransactionCase):
 
-    def test_11_0_6_1_0_renames_the_tag_id_column_keeping_the_values(self):
+    def test_11_0_6_2_0_renames_columns_and_fields_keeping_the_values(self):
         cr = self.env.cr
-        cr.execute("ALTER TABLE wecom_tag RENAME COLUMN wecom_id TO tag_id")  # as 11.0.6.0.0 had it
+        odoo_user = self.env.ref("base.user_root").id
+        # the tables and field records as 11.0.6.0.0 had them
+        cr.execute("ALTER TABLE wecom_tag RENAME COLUMN wecom_id TO tag_id")
+        cr.execute("ALTER TABLE wecom_user RENAME COLUMN odoo_user_id TO user_id")
+        # (a database updated before may still hold the old field's record: it would be in the way)
+        cr.execute("DELETE FROM ir_model_fields WHERE model = 'wecom.message' AND name = 'user_ids'")
+        cr.execute("DELETE FROM ir_model_data WHERE module = 'wecom_integration' AND name = 'field_wecom_message_user_ids'")
+        cr.execute("UPDATE ir_model_fields SET name = 'user_ids' WHERE model = 'wecom.message' AND name = 'member_ids'")
+        cr.execute("""UPDATE ir_model_data SET name = 'field_wecom_message_user_ids'
+                      WHERE module = 'wecom_integration' AND name = 'field_wecom_message_member_ids'""")
         cr.execute("""INSERT INTO wecom_tag (tag_id, name, active, create_uid, write_uid, create_date, write_date)
                       VALUES (4242, 'migrated', true, 1, 1, now(), now()) RETURNING id""")
         tag_id = cr.fetchone()[0]
-        migration = load("11.0.6.1.0", "pre-migration")
-        migration.migrate(cr, "11.0.6.0.0")
+        cr.execute("""INSERT INTO wecom_user (userid, name, user_id, active, create_uid, write_uid, create_date,
+                                              write_date)
+                      VALUES ('migrated', 'migrated', %s, true, 1, 1, now(), now()) RETURNING id""", (odoo_user,))
+        member_id = cr.fetchone()[0]
+        migration = load("11.0.6.2.0", "pre-migration")
+        for _twice in range(2):  # an interrupted update runs it again: nothing breaks
+            migration.migrate(cr, "11.0.6.0.0")
         cr.execute("SELECT wecom_id FROM wecom_tag WHERE id = %s", (tag_id,))
         self.assertEqual(cr.fetchone()[0], 4242)
-        migration.migrate(cr, "11.0.6.0.0")  # run twice (an interrupted update): nothing breaks
-        cr.execute("SELECT count(*) FROM information_schema.columns WHERE table_name = 'wecom_tag' "
-                   "AND column_name = 'tag_id'")
+        cr.execute("SELECT odoo_user_id FROM wecom_user WHERE id = %s", (member_id,))
+        self.assertEqual(cr.fetchone()[0], odoo_user)
+        cr.execute("SELECT count(*) FROM information_schema.columns WHERE (table_name, column_name) IN "
+                   "(('wecom_tag', 'tag_id'), ('wecom_user', 'user_id'))")
         self.assertEqual(cr.fetchone()[0], 0)
+        self.assertTrue(self.env.ref("wecom_integration.field_wecom_message_member_ids", raise_if_not_found=False))

@@ -116,12 +116,12 @@ class TestChanges(SyncCase):
     def test_userid_rename_keeps_the_record_and_its_link(self):
         odoo_user = self.env["res.users"].create({"name": "李娜", "login": "lina-odoo"})
         lina = self.member("lina")
-        lina.user_id = odoo_user
+        lina.odoo_user_id = odoo_user
         self.directory.update_user("lina", {"new_userid": "li.na"})
         log = self.service.sync_users()
         self.assertEqual((log.created_count, log.updated_count, log.archived_count), (0, 1, 0))
         self.assertEqual(lina.userid, "li.na")
-        self.assertEqual(lina.user_id, odoo_user)
+        self.assertEqual(lina.odoo_user_id, odoo_user)
 
     def test_removed_department_is_archived(self):
         for userid in [u["userid"] for u in self.directory.snapshot()["userlist"] if 19 in u["department"]]:

@@ -42,7 +42,7 @@ class TestFingerprints(SyncCase):
     def test_other_fields_do_not_clear_the_fingerprint(self):
         lina = self.member("lina")
         fingerprint = lina.sync_fingerprint
-        lina.write({"user_id": self.env["res.users"].create({"name": "李娜", "login": "lina-odoo"}).id})
+        lina.write({"odoo_user_id": self.env["res.users"].create({"name": "李娜", "login": "lina-odoo"}).id})
         self.assertEqual(lina.sync_fingerprint, fingerprint)
 
     def test_a_deleted_leader_comes_back_with_the_links_of_its_reports(self):

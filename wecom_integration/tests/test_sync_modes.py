@@ -93,29 +93,29 @@ class TestLinkToOdooUsers(SyncCase):
         lina = self.make_user("lina")
         self.make_user("someone-else")
         self.service.sync_all()
-        self.assertEqual(self.member("lina").user_id, lina)
+        self.assertEqual(self.member("lina").odoo_user_id, lina)
         self.assertEqual(lina.wecom_userid, "lina")
-        self.assertEqual(self.Member.search_count([("user_id", "!=", False)]), 1)
+        self.assertEqual(self.Member.search_count([("odoo_user_id", "!=", False)]), 1)
 
     def test_email_match_only_when_unambiguous(self):
         self.set_wecom_params(user_match="email", secret=self.emulator.legacy_app.secret,
                               agent_id=str(self.emulator.legacy_app.agent_id))
         boss = self.make_user("boss", email="ZhangWei@haolinju.com.cn")
         self.service.sync_all()
-        self.assertEqual(self.member("zhangwei").user_id, boss)
+        self.assertEqual(self.member("zhangwei").odoo_user_id, boss)
 
     def test_mobile_match_and_off(self):
         self.set_wecom_params(user_match="off", secret=self.emulator.legacy_app.secret,
                               agent_id=str(self.emulator.legacy_app.agent_id))
         boss = self.make_user("boss", mobile="+86 133-8001-0000")
         self.service.sync_all()
-        self.assertFalse(self.member("zhangwei").user_id, "linking is off")
+        self.assertFalse(self.member("zhangwei").odoo_user_id, "linking is off")
         self.set_wecom_params(user_match="mobile")
         self.service.sync_users()
-        self.assertFalse(self.member("zhangwei").user_id, "+86 prefix: not the same digits")
+        self.assertFalse(self.member("zhangwei").odoo_user_id, "+86 prefix: not the same digits")
         boss.partner_id.mobile = "133 8001 0000"
         self.service.sync_users()
-        self.assertEqual(self.member("zhangwei").user_id, boss)
+        self.assertEqual(self.member("zhangwei").odoo_user_id, boss)
 
     def test_links_are_never_created_users(self):
         before = self.env["res.users"].search_count([])

@@ -15,7 +15,7 @@ class WecomMessageCompose(models.TransientModel):
     content = fields.Text(required=True)
     url = fields.Char("URL")
     btntxt = fields.Char("Button text", help="At most 4 characters; WeCom shows 详情 when empty.")
-    user_ids = fields.Many2many("wecom.user", string="Members")
+    member_ids = fields.Many2many("wecom.user", string="Members")
     department_ids = fields.Many2many("wecom.department", string="Departments")
     tag_ids = fields.Many2many("wecom.tag", string="Tags")
     queue = fields.Boolean("Send in the background",
@@ -28,7 +28,7 @@ class WecomMessageCompose(models.TransientModel):
         values = super(WecomMessageCompose, self).default_get(field_names)
         model, ids = self.env.context.get("active_model"), self.env.context.get("active_ids") or []
         if model == "wecom.user":
-            values["user_ids"] = [(6, 0, ids)]
+            values["member_ids"] = [(6, 0, ids)]
         elif model == "wecom.department":
             values["department_ids"] = [(6, 0, ids)]
         elif model == "wecom.tag":
@@ -55,6 +55,6 @@ class WecomMessageCompose(models.TransientModel):
         self.ensure_one()
         message = self.env["wecom.message"].send_message(
             self.message_type, self.content, title=self.title or None, url=self.url or None,
-            btntxt=self.btntxt or None, to_users=self.user_ids, to_departments=self.department_ids,
+            btntxt=self.btntxt or None, to_users=self.member_ids, to_departments=self.department_ids,
             to_tags=self.tag_ids, queue=self.queue)
         return form_action("wecom.message", message.id, _("WeCom message"))
