@@ -2,7 +2,7 @@
 {
     "name": "WeCom Integration",
     "summary": "Mirror the WeCom (企业微信) directory into Odoo and send WeCom app messages",
-    "version": "11.0.6.2.0",
+    "version": "11.0.6.3.0",
     "development_status": "Alpha",
     "category": "Human Resources",
     "website": "https://github.com/wecom-integration/wecom_integration",

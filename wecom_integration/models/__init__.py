@@ -7,7 +7,7 @@ from . import wecom_department
 from . import wecom_user
 from . import wecom_tag
 from . import wecom_sync_log
-from . import wecom_sync_error
+from . import wecom_sync_item_error
 from . import wecom_sync_service
 from . import wecom_callback_event
 from . import wecom_message

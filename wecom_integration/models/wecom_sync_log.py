@@ -31,7 +31,7 @@ class WecomSyncLog(models.Model):
     success_count = fields.Integer("Succeeded", compute="_compute_success_count", store=True,
                                    help="Records synced without error (total minus failed), as in the original API.")
     error_message = fields.Text(readonly=True)
-    error_ids = fields.One2many("wecom.sync.error", "log_id", "Item errors", readonly=True)
+    error_ids = fields.One2many("wecom.sync.item.error", "log_id", "Item errors", readonly=True)
     start_date = fields.Datetime("Started", readonly=True, default=fields.Datetime.now)
     end_date = fields.Datetime("Finished", readonly=True)
     duration = fields.Float("Duration (s)", readonly=True, digits=(16, 2))

@@ -48,3 +48,26 @@ class TestMigrations(WecomTransactionCase):
                    "(('wecom_tag', 'tag_id'), ('wecom_user', 'user_id'))")
         self.assertEqual(cr.fetchone()[0], 0)
         self.assertTrue(self.env.ref("wecom_integration.field_wecom_message_member_ids", raise_if_not_found=False))
+
+    def test_11_0_6_3_0_renames_the_item_error_model_keeping_its_records(self):
+        cr = self.env.cr
+        log = self.env["wecom.sync.log"].create({"sync_type": "user", "trigger": "cron", "status": "partial"})
+        # the table and model as 11.0.6.2.0 had them
+        cr.execute("ALTER TABLE wecom_sync_item_error RENAME TO wecom_sync_error")
+        cr.execute("ALTER SEQUENCE wecom_sync_item_error_id_seq RENAME TO wecom_sync_error_id_seq")
+        cr.execute("UPDATE ir_model SET model = 'wecom.sync.error' WHERE model = 'wecom.sync.item.error'")
+        cr.execute("UPDATE ir_model_data SET name = 'model_wecom_sync_error' "
+                   "WHERE module = 'wecom_integration' AND name = 'model_wecom_sync_item_error'")
+        cr.execute("""INSERT INTO wecom_sync_error (log_id, record_type, record_ref, message, create_uid, write_uid,
+                                                    create_date, write_date)
+                      VALUES (%s, 'user', 'migrated', 'kept', 1, 1, now(), now())""", (log.id,))
+        migration = load("11.0.6.3.0", "pre-migration")
+        for _twice in range(2):
+            migration.migrate(cr, "11.0.6.2.0")
+        cr.execute("SELECT message FROM wecom_sync_item_error WHERE record_ref = 'migrated'")
+        self.assertEqual(cr.fetchall(), [("kept",)])
+        cr.execute("SELECT count(*) FROM ir_model WHERE model = 'wecom.sync.item.error'")
+        self.assertEqual(cr.fetchone()[0], 1)
+        self.assertTrue(self.env.ref("wecom_integration.model_wecom_sync_item_error", raise_if_not_found=False))
+        cr.execute("SELECT nextval('wecom_sync_item_error_id_seq')")  # what the ORM's create uses
+        self.assertTrue(cr.fetchone()[0])

@@ -87,7 +87,7 @@ class TestJsonRpcSurface(SharedCursorHttpCase):
         records = {
             "wecom.department": department, "wecom.user": member, "wecom.sync.log": log,
             "wecom.tag": env["wecom.tag"].create({"wecom_id": 90001, "name": "Surface"}),
-            "wecom.sync.error": env["wecom.sync.error"].create({"log_id": log.id, "record_type": "user",
+            "wecom.sync.item.error": env["wecom.sync.item.error"].create({"log_id": log.id, "record_type": "user",
                                                                 "record_ref": "surface", "message": "x"}),
             "wecom.message": env["wecom.message"].create({"message_type": "text", "content": "x", "status": "failed",
                                                          "touser": "surface"}),

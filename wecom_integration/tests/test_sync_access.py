@@ -109,12 +109,12 @@ class TestSyncLogRetention(SyncCase):
                                   "end_date": date if status != "running" else False})
                 for name, status, date in (("old", "failed", old), ("recent", "success", recent),
                                            ("old_running", "running", old))}
-        self.env["wecom.sync.error"].create({"log_id": logs["old"].id, "record_type": "user", "record_ref": "x",
+        self.env["wecom.sync.item.error"].create({"log_id": logs["old"].id, "record_type": "user", "record_ref": "x",
                                              "message": "x"})
         self.assertEqual(Log._purge_old(), 1)
         Log.invalidate_cache()
         left = Log.search([("id", "in", [log.id for log in logs.values()])])
         self.assertEqual(set(left.ids), {logs["recent"].id, logs["old_running"].id}, "a running one is kept")
-        self.assertFalse(self.env["wecom.sync.error"].search([("record_ref", "=", "x")]), "its errors went with it")
+        self.assertFalse(self.env["wecom.sync.item.error"].search([("record_ref", "=", "x")]), "its errors went with it")
         self.set_wecom_params(sync_log_retention_days="30")
         self.assertEqual(Log._purge_old(), 1, "the period is a setting")

@@ -3,7 +3,7 @@ from odoo import fields, models
 
 
 class WecomSyncItemError(models.Model):
-    _name = "wecom.sync.error"
+    _name = "wecom.sync.item.error"
     _description = "WeCom sync item error"
     _order = "id"
 
