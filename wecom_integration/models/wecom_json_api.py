@@ -14,6 +14,13 @@ from ..jsonapi.validation import (
     SYNC_TYPES, field_error, as_bool, as_business_id, as_int, as_list, as_str, check_fields)
 
 
+# the fields both send routes take, besides their recipients
+SEND_FIELDS = ("message_type", "content", "title", "url", "btntxt", "business_type", "business_id", "queue")
+# sync route -> (its failure code, the permission it needs)
+SYNC_CODES = {"department": (2001, "wechat.sync.department"), "user": (2002, "wechat.sync.user"),
+              "all": (2003, "wechat.sync.all")}
+
+
 class WecomJsonApi(models.AbstractModel):
     _name = "wecom.json.api"
     _description = "WeCom JSON API"
@@ -104,12 +111,11 @@ class WecomJsonApi(models.AbstractModel):
             raise ApiError(1404, _("Message %s does not exist.") % message_id)
         return serializers.message(message)
 
-    SEND_FIELDS = ("message_type", "content", "title", "url", "btntxt", "business_type", "business_id", "queue")
 
     @api.model
     def _send_message(self, body):
         self._require("wechat.message.send")
-        check_fields(body, self.SEND_FIELDS + ("to_users", "to_parties", "to_tags", "to_all"),
+        check_fields(body, SEND_FIELDS + ("to_users", "to_parties", "to_tags", "to_all"),
                      required=("message_type",))
         kwargs = self._message_kwargs(body)
         to_all = as_bool(body, "to_all")
@@ -124,7 +130,7 @@ class WecomJsonApi(models.AbstractModel):
     @api.model
     def _send_to_users(self, body):
         self._require("wechat.message.send")
-        check_fields(body, self.SEND_FIELDS + ("user_ids",), required=("message_type", "user_ids"))
+        check_fields(body, SEND_FIELDS + ("user_ids",), required=("message_type", "user_ids"))
         user_ids = as_list(body, "user_ids", int)
         if not user_ids:
             raise field_error("user_ids", _("give at least one Odoo user id"))
@@ -180,19 +186,16 @@ class WecomJsonApi(models.AbstractModel):
         return {"retried": sum(1 for r in results if r["retried"]), "results": results}
 
     # ------------------------------------------------------------------ sync
-    SYNC_CODES = {"department": (2001, "wechat.sync.department"), "user": (2002, "wechat.sync.user"),
-                  "all": (2003, "wechat.sync.all")}
-
     @api.model
     def _run_sync(self, kind, body):
-        code, permission = self.SYNC_CODES[kind]
+        code, permission = SYNC_CODES[kind]
         self._require(permission)
         check_fields(body, ("wait",))
         wait = as_bool(body, "wait", default=True)
         service = self.env["wecom.sync.service"]
         try:
             if wait:
-                log = service._run_public(kind, "api")
+                log = service.run_sync(kind, "api")
             else:
                 log = service.start_sync(kind, "api")
         except WecomSyncBusy as error:

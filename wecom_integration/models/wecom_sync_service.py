@@ -58,21 +58,25 @@ class WecomSyncService(models.AbstractModel):
     # ------------------------------------------------------------------ public API
     @api.model
     def sync_departments(self, trigger="manual"):
-        return self._run_public("department", trigger)
+        return self.run_sync("department", trigger)
 
     @api.model
     def sync_users(self, trigger="manual"):
-        return self._run_public("user", trigger)
+        return self.run_sync("user", trigger)
 
     @api.model
     def sync_tags(self, trigger="manual"):
-        return self._run_public("tag", trigger)
+        return self.run_sync("tag", trigger)
 
     @api.model
     def sync_all(self, trigger="manual"):
-        return self._run_public("all", trigger)
+        return self.run_sync("all", trigger)
 
-    def _run_public(self, sync_type, trigger):
+    @api.model
+    def run_sync(self, sync_type, trigger="manual"):
+        """Run a sync of ``sync_type`` ("department", "user", "tag" or "all") now, as ``trigger``
+        ("manual" or "api"), and return its log: the one entry point of every synchronous run
+        (the sync_* methods, the menus, the JSON API). start_sync queues one instead."""
         self._check_sync_type(sync_type)
         if trigger not in PUBLIC_TRIGGERS:
             raise UserError(_("A sync can be started as %(allowed)s, not %(trigger)r.")
@@ -389,5 +393,5 @@ class WecomSyncService(models.AbstractModel):
     @api.model
     def action_sync(self, sync_type):
         """Run a sync now and open its log (the counts are on it)."""
-        log = self._run_public(sync_type, "manual")
+        log = self.run_sync(sync_type, "manual")
         return form_action("wecom.sync.log", log.id, _("Sync result"))
