@@ -49,6 +49,8 @@ class ResConfigSettings(models.TransientModel):
     wecom_callback_aes_key_set = fields.Boolean("Callback key stored", readonly=True)
     wecom_contact_secret_set = fields.Boolean("Contact-sync secret stored", readonly=True)
     # name of the environment variable overriding each setting, empty when none does
+    wecom_last_runs = fields.Text("Last runs", readonly=True)
+    wecom_last_contact_change = fields.Datetime("Last contact change received", readonly=True)
     wecom_corp_id_env = fields.Char("Overridden by", readonly=True)
     wecom_agent_id_env = fields.Char("Overridden by", readonly=True)
     wecom_secret_env = fields.Char("Overridden by", readonly=True)
@@ -63,6 +65,7 @@ class ResConfigSettings(models.TransientModel):
         res = super(ResConfigSettings, self).get_values()
         if not self._wecom_is_admin():
             return res  # the WeCom settings are for system administrators (never a secret anyway)
+        res.update(self._wecom_activity())
         config = self.env["wecom.config"]
         for name in ENV_VARS:
             var, value = env_override(name)
@@ -78,6 +81,24 @@ class ResConfigSettings(models.TransientModel):
         timeout = res["wecom_timeout"]
         res["wecom_timeout"] = int(float(timeout)) if timeout and timeout.replace(".", "", 1).isdigit() else 0
         return res
+
+    def _wecom_activity(self):
+        """The last run of each kind, one line each, and when the last contact change arrived."""
+        Log = self.env["wecom.sync.log"].sudo()
+        kinds = dict(Log._fields["sync_type"]._description_selection(self.env))
+        statuses = dict(Log._fields["status"]._description_selection(self.env))
+        lines = []
+        for kind in ("all", "department", "user", "tag", "event"):
+            log = Log.search([("sync_type", "=", kind)], order="id desc", limit=1)
+            if not log:
+                lines.append(_("%(kind)s: never") % {"kind": kinds[kind]})
+                continue
+            when = fields.Datetime.context_timestamp(self, fields.Datetime.from_string(log.start_date or log.create_date))
+            lines.append(_("%(kind)s: %(status)s, %(when)s, %(done)s of %(total)s records, %(failed)s failed")
+                         % {"kind": kinds[kind], "status": statuses[log.status], "when": when.strftime("%Y-%m-%d %H:%M"),
+                            "done": log.success_count, "total": log.total_count, "failed": log.failed_count})
+        event = self.env["wecom.callback.event"].sudo().search([], order="id desc", limit=1)
+        return {"wecom_last_runs": "\n".join(lines), "wecom_last_contact_change": event.create_date or False}
 
     def _wecom_is_admin(self):
         return self.env.user._is_superuser() or self.env.user.has_group(SYSTEM)

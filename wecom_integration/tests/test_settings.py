@@ -1,3 +1,6 @@
+from contextlib import closing
+
+from odoo import SUPERUSER_ID, api
 from odoo.exceptions import UserError
 
 from .common import WecomTransactionCase
@@ -116,3 +119,33 @@ class TestSettings(WecomTransactionCase):
         form.action_wecom_clear_callback()
         self.assertEqual(self.stored("callback_aes_key"), "")
         self.assertIsNone(self.env["wecom.config"]._get_callback_crypto())
+
+
+class TestSettingsActivity(WecomTransactionCase):
+    """The settings page says what the sync did last, without opening the logs."""
+
+    def test_last_run_of_each_kind_and_last_contact_change(self):
+        Settings = self.env["res.config.settings"]
+        values = Settings.get_values()
+        self.assertIn("Full sync: never", values["wecom_last_runs"])
+        self.assertFalse(values["wecom_last_contact_change"])
+        self.env["wecom.callback.event"]._receive(
+            {"Event": "change_contact", "ChangeType": "update_user", "UserID": "lina"}, "settings-1")
+        self.assertTrue(Settings.get_values()["wecom_last_contact_change"])
+        self.env["wecom.sync.service"].sync_departments()
+        # the log is committed in a cursor of its own: the next page load (a new transaction) shows it
+        with closing(self.registry.cursor()) as cr:
+            lines = api.Environment(cr, SUPERUSER_ID, {})["res.config.settings"].get_values()["wecom_last_runs"]
+        lines = lines.split("\n")
+        self.assertEqual(len(lines), 5, "all, departments, members, tags, contact changes")
+        department = [line for line in lines if line.startswith("Departments")][0]
+        self.assertRegex(department, r"^Departments: Success, \d{4}-\d\d-\d\d \d\d:\d\d, 20 of 20 records, 0 failed$")
+
+    def test_runs_and_messages_are_graphed_by_status(self):
+        import xml.etree.ElementTree as ET
+        for model, date_field in (("wecom.sync.log", "start_date"), ("wecom.message", "create_date")):
+            arch = ET.fromstring(self.env[model].fields_view_get(view_type="graph")["arch"])
+            self.assertEqual([(f.get("name"), f.get("type")) for f in arch.findall("field")],
+                             [(date_field, "row"), ("status", "col")], model)
+            self.assertIsNone(arch.find("field[@type='measure']"), "a count of runs or messages")
+        self.assertEqual(self.env.ref("wecom_integration.wecom_message_action").view_mode, "tree,form,graph,pivot")
