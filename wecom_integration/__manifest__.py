@@ -17,6 +17,7 @@
         "security/ir.model.access.csv",
         "security/wecom_record_rules.xml",
         "data/ir_cron_data.xml",
+        "views/assets.xml",
         "views/wecom_department_views.xml",
         "views/wecom_user_views.xml",
         "views/wecom_tag_views.xml",

@@ -170,9 +170,21 @@ def test_4_a_change_made_in_wecom_reaches_odoo_by_callback(page, screenshot):
     expect(field(form, "position")).to_have_text(NEW_POSITION)
     screenshot("member-form-updated")
 
-    # a member sync afterwards finds nothing left to do
-    open_menu(page, "Synchronization", "wecom_integration.wecom_sync_users_menu")
-    form = sync_log_form(page, "Members")
+    # a member sync afterwards finds nothing left to do. WeCom is slowed down (1.5 s a call) so the
+    # run lasts some seconds: the menu answers at once with the queued or running log, and the
+    # form follows the run to its end by itself (no reload here)
+    emulator_post("latency", {"latency_ms": 1500})
+    try:
+        open_menu(page, "Synchronization", "wecom_integration.wecom_sync_users_menu")
+        waiting = page.locator(".o_wecom_run_waiting")
+        expect(waiting).to_be_visible()
+        expect(waiting).to_contain_text(re.compile("Queued|Running"))
+        expect(waiting).to_contain_text("refreshes itself")
+        screenshot("sync-log-following-the-run")
+        form = sync_log_form(page, "Members")
+        expect(waiting).to_be_hidden()
+    finally:
+        emulator_post("latency", {"latency_ms": 0})
     assert count(form, "total_count") == DEMO_MEMBERS
     assert count(form, "unchanged_count") == DEMO_MEMBERS
     screenshot("sync-members-log")

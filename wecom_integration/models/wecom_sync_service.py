@@ -48,7 +48,30 @@ PERMISSION_GROUPS = {
 }
 RETRY_DELAYS = (120, 600, 1800)  # seconds before automatic retries 1, 2 and 3
 # what a run's work is given: the WeCom clients and the settings read once for the run
-RunSetup = namedtuple("RunSetup", "app contact threshold user_match")
+RunSetup = namedtuple("RunSetup", "app contact threshold user_match progress")
+
+
+class RunReport(object):
+    """What a running sync has done so far, one line per kind, written on its log as it goes (the
+    log form follows it): "Members: 53 fetched from WeCom", then "Members: 53 fetched, 2 created,
+    1 updated, 0 archived, 50 unchanged"."""
+
+    def __init__(self, publish):
+        self.publish, self.lines, self.label, self.count = publish, [], None, 0
+
+    def fetched(self, label, count):
+        self.label, self.count = label, count
+        self.lines.append(_("%(kind)s: %(count)s fetched from WeCom, writing...") % {"kind": label, "count": count})
+        self.publish("\n".join(self.lines))
+
+    def written(self, outcome):
+        self.lines[-1] = (_("%(kind)s: %(count)s fetched, %(created)s created, %(updated)s updated, %(archived)s "
+                            "archived, %(unchanged)s unchanged, %(failed)s failed")
+                          % {"kind": self.label, "count": self.count, "created": outcome.created,
+                             "updated": outcome.updated, "archived": outcome.archived,
+                             "unchanged": outcome.unchanged, "failed": outcome.failed})
+        self.publish("\n".join(self.lines))
+        return outcome
 
 
 class WecomSyncService(models.AbstractModel):
@@ -205,7 +228,8 @@ class WecomSyncService(models.AbstractModel):
             settings = config._get_settings()
             setup = RunSetup(app=config._get_client("app", settings),
                               contact=config._get_client("contact", settings) if settings["contact_secret"] else None,
-                              threshold=config._get_archive_threshold(), user_match=config._get_user_match())
+                              threshold=config._get_archive_threshold(), user_match=config._get_user_match(),
+                              progress=lambda text: self._log_write(log_id, {"progress": text}))
             outcome = SyncOutcome()
             env = self.sudo().env  # permission checked above; the mirror is system data
             with self.env.cr.savepoint():
@@ -229,15 +253,20 @@ class WecomSyncService(models.AbstractModel):
     def _sync_directory(kinds):
         def work(env, setup, outcome):
             app, contact, threshold = setup.app, setup.contact, setup.threshold
+            report = RunReport(setup.progress)
             departments = fetch_departments(app, contact)
             if "department" in kinds:
-                outcome.merge(DepartmentWriter(env, threshold).apply(departments))
+                report.fetched(_("Departments"), len(departments))
+                outcome.merge(report.written(DepartmentWriter(env, threshold).apply(departments)))
             if "user" in kinds:
                 users = fetch_users(app, departments, contact)
-                outcome.merge(UserWriter(env, threshold).apply(users, departments))
+                report.fetched(_("Members"), len(users))
+                outcome.merge(report.written(UserWriter(env, threshold).apply(users, departments)))
                 env["wecom.user"]._link_odoo_users(setup.user_match)
             if "tag" in kinds:
-                outcome.merge(TagWriter(env, threshold).apply(fetch_tags(app)))
+                tags = fetch_tags(app)
+                report.fetched(_("Tags"), len(tags))
+                outcome.merge(report.written(TagWriter(env, threshold).apply(tags)))
         return work
 
     @api.model
@@ -392,6 +421,7 @@ class WecomSyncService(models.AbstractModel):
     # ------------------------------------------------------------------ buttons and menu actions
     @api.model
     def action_sync(self, sync_type):
-        """Run a sync now and open its log (the counts are on it)."""
-        log = self.run_sync(sync_type, "manual")
-        return form_action("wecom.sync.log", log.id, _("Sync result"))
+        """Start a sync in the background (a job, run right after this answer) and open its log at
+        once: the form follows the run to its end (static/src/js/refresh_while_running.js)."""
+        log = self.start_sync(sync_type, "manual")
+        return form_action("wecom.sync.log", log.id, _("Sync run"))

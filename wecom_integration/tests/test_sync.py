@@ -155,3 +155,29 @@ class TestChanges(SyncCase):
         log = self.service.sync_users()
         self.assertEqual(log.updated_count, 0)
         self.assertEqual(self.member("zhangwei").mobile, "13380010000", "not cleared by a restricted app")
+
+
+class TestRunReport(SyncCase):
+    """A run writes what it has done on its log as it goes (the log form follows it)."""
+
+    def test_a_full_sync_reports_each_kind_while_it_runs_and_after(self):
+        from ..models import wecom_sync_service as sync_service
+        seen, fetch_users = [], sync_service.fetch_users
+
+        def fetch_users_and_look(*args, **kwargs):
+            with closing(self.registry.cursor()) as cr:  # as the refreshing form reads it
+                cr.execute("SELECT status, progress FROM wecom_sync_log")
+                seen.extend(cr.fetchall())
+            return fetch_users(*args, **kwargs)
+
+        self.patch(sync_service, "fetch_users", fetch_users_and_look)
+        log = self.service.sync_all()
+        [(status, progress)] = seen
+        self.assertEqual(status, "running")
+        self.assertEqual(progress, "Departments: %d fetched, %d created, 0 updated, 0 archived, 0 unchanged, "
+                                   "0 failed" % (DEMO_DEPARTMENTS, DEMO_DEPARTMENTS))
+        self.assertEqual(log.progress.split("\n"), [
+            "Departments: %d fetched, %d created, 0 updated, 0 archived, 0 unchanged, 0 failed"
+            % (DEMO_DEPARTMENTS, DEMO_DEPARTMENTS),
+            "Members: %d fetched, %d created, 0 updated, 0 archived, 0 unchanged, 0 failed" % (DEMO_MEMBERS, DEMO_MEMBERS),
+            "Tags: %d fetched, %d created, 0 updated, 0 archived, 0 unchanged, 0 failed" % (DEMO_TAGS, DEMO_TAGS)])

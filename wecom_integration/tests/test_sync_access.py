@@ -1,3 +1,6 @@
+import json
+from contextlib import closing
+
 from odoo import fields
 from odoo.exceptions import AccessError
 
@@ -52,12 +55,19 @@ class TestSyncAccess(CommittedUsersMixin, SyncCase):
         with self.assertRaises(AccessError):
             self.env["wecom.callback.event"].sudo(self.committed_user("dept_viewer")).search([])
 
-    def test_menu_action_runs_and_opens_the_log(self):
+    def test_menu_action_queues_the_run_and_opens_its_log(self):
+        """The menu and the settings buttons answer at once: the run is a background job, and the
+        log form they open follows it (tests/browser follows one to its end)."""
         action = self.env.ref("wecom_integration.wecom_sync_departments_action_server").run()
-        self.assertEqual(action["res_model"], "wecom.sync.log")
-        self.assertEqual(self.committed_logs(), [("department", "manual", "success")])
-        settings_action = self.env["res.config.settings"].create({}).action_wecom_sync_all()
+        self.assertEqual((action["res_model"], action["view_mode"]), ("wecom.sync.log", "form"))
+        self.assertEqual(self.committed_logs(), [("department", "manual", "queued")])
+        with closing(self.registry.cursor()) as cr:
+            cr.execute("SELECT payload FROM wecom_job WHERE job_type = 'sync' AND state = 'pending'")
+            self.assertEqual([json.loads(row[0])["log_id"] for row in cr.fetchall()], [action["res_id"]])
+        self.assertEqual(self.emulator.calls(), 0, "nothing fetched inside the request")
+        settings_action = self.env["res.config.settings"].create({}).action_wecom_sync_tags()
         self.assertEqual(settings_action["res_model"], "wecom.sync.log")
+        self.assertEqual(self.committed_logs()[-1], ("tag", "manual", "queued"))
 
 
 class TestCrons(SyncCase):
