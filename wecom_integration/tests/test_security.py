@@ -55,3 +55,23 @@ class TestSecurity(WecomTransactionCase):
             self.env["wecom.access.token"].sudo(manager).search([]).read(["key"])
         token_field = self.env["wecom.access.token"]._fields["token"]
         self.assertEqual(token_field.groups, "base.group_system")
+
+
+class TestApiKeyScreens(WecomTransactionCase):
+    """The key dialog shows the header to send; revoked keys can be found again."""
+
+    def test_the_dialog_shows_the_header_and_revoked_keys_are_findable(self):
+        wizard = self.env["wecom.api.key.wizard"].create({"name": "门店系统"})
+        wizard.action_generate()
+        self.assertTrue(wizard.key.startswith("wck_"))
+        self.assertEqual(wizard.header, "Authorization: Bearer " + wizard.key)
+        key = self.env["wecom.api.key"].search([("name", "=", "门店系统")])
+        key.action_revoke()
+        Key = self.env["wecom.api.key"]
+        self.assertFalse(Key.search([("name", "=", "门店系统")]), "a revoked key leaves the default list")
+        import ast
+        import xml.etree.ElementTree as ET
+        search = ET.fromstring(Key.fields_view_get(view_type="search")["arch"])
+        domain = ast.literal_eval(search.find("filter[@name='revoked']").get("domain"))
+        self.assertEqual(Key.with_context(active_test=False).search(domain + [("name", "=", "门店系统")]), key,
+                         "the Revoked filter finds it")

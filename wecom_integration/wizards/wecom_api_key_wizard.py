@@ -10,9 +10,11 @@ class WecomApiKeyWizard(models.TransientModel):
 
     name = fields.Char(required=True, help="What will use the key, e.g. 门店开业系统.")
     key = fields.Char(readonly=True)
+    header = fields.Char("Header to send", readonly=True,
+                         help="The HTTP header a system sends with each request, this key in it.")
 
     def action_generate(self):
         self.ensure_one()
         _record, key = self.env["wecom.api.key"].generate(self.name)
-        self.key = key
+        self.write({"key": key, "header": "Authorization: Bearer %s" % key})
         return form_action(self._name, self.id, _("Your new API key"), target="new")
