@@ -1,5 +1,6 @@
 from . import wecom_config
 from . import wecom_job
+from . import ir_actions
 from . import ir_http
 from . import wecom_access_token
 from . import res_config_settings

@@ -75,3 +75,32 @@ class TestApiKeyScreens(WecomTransactionCase):
         domain = ast.literal_eval(search.find("filter[@name='revoked']").get("domain"))
         self.assertEqual(Key.with_context(active_test=False).search(domain + [("name", "=", "门店系统")]), key,
                          "the Revoked filter finds it")
+
+
+class TestAccessScreens(WecomTransactionCase):
+
+    def test_one_wecom_selector_under_application_accesses(self):
+        """User and Manager form a chain in the WeCom category: the user form shows one selector;
+        the eight fine-grained permissions are checkboxes of their own category."""
+        user, manager = (self.env.ref("wecom_integration." + x) for x in ("wecom_group_user", "wecom_group_manager"))
+        fields = self.env["res.users"].fields_get()
+        selector = "sel_groups_%s" % "_".join(str(i) for i in sorted([user.id, manager.id]))
+        self.assertIn(selector, fields)
+        self.assertEqual([label for _value, label in fields[selector]["selection"]][1:], ["WeCom User", "WeCom Manager"])
+        fine = self.env.ref("wecom_integration.wecom_group_message_send")
+        self.assertIn("in_group_%s" % fine.id, fields)
+        self.assertEqual(fine.category_id, self.env.ref("wecom_integration.module_category_wecom_permissions"))
+
+    def test_sync_entries_of_the_action_menu_only_for_who_may_sync(self):
+        Actions = self.env["ir.actions.actions"]
+        sync_departments = self.env.ref("wecom_integration.wecom_sync_departments_action_server")
+        viewer = self.make_user("dept_viewer_only", "wecom_group_department_view")
+        syncer = self.make_user("dept_syncer_only", "wecom_group_sync_department")
+
+        def bound(user):
+            return [a["id"] for a in Actions.sudo(user).get_bindings("wecom.department").get("action", [])]
+        self.assertNotIn(sync_departments.id, bound(viewer))
+        self.assertIn(sync_departments.id, bound(syncer))
+
+    def make_user(self, login, *groups):
+        return make_user(self.env, login, *groups)
