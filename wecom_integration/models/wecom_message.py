@@ -70,6 +70,8 @@ class WecomMessage(models.Model):
     invalidtag = fields.Text("Invalid tags", readonly=True)
     unlicenseduser = fields.Text("Unlicensed users", readonly=True)
     errcode = fields.Integer("Error code", readonly=True)
+    # the code as WeCom writes it: an Integer field would show 60020 as "60,020"
+    errcode_text = fields.Char("Error code", compute="_compute_errcode_text")
     errmsg = fields.Text("Error", readonly=True)
     attempts = fields.Integer(readonly=True)
     next_attempt = fields.Datetime("Next attempt", readonly=True, index=True)
@@ -123,6 +125,11 @@ class WecomMessage(models.Model):
             return as_user(message, self.env.uid)
         self._deliver_in_own_cursor(message_id, sender)
         return visible_record(self.env, self._name, message_id)
+
+    @api.depends("errcode")
+    def _compute_errcode_text(self):
+        for message in self:
+            message.errcode_text = str(message.errcode) if message.errcode else False
 
     def _origin_values(self, business_type, business_id, res_model, res_id):
         """Who sent it and for what: the same values for a delivered and an undeliverable message."""

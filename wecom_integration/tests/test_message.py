@@ -307,3 +307,13 @@ class TestComposeWizard(MessageCase):
         with self.assertRaises(UserError):
             wizard.action_send()
         self.assertEqual(self.emulator.calls("message/send"), 0)
+
+
+class TestMessageScreens(MessageCase):
+
+    def test_error_codes_are_shown_as_wecom_writes_them(self):
+        message = self.Message.new({"errcode": 60020})
+        self.assertEqual(message.errcode_text, "60020", "not 60,020")
+        self.assertFalse(self.Message.new({"errcode": 0}).errcode_text)
+        arch = self.Message.fields_view_get(view_type="form")["arch"]
+        self.assertIn('name="errcode_text"', arch)
