@@ -18,6 +18,7 @@
         "security/wecom_record_rules.xml",
         "data/ir_cron_data.xml",
         "views/assets.xml",
+        "wizards/wecom_message_compose_views.xml",  # before the member form, whose button opens it
         "views/wecom_department_views.xml",
         "views/wecom_user_views.xml",
         "views/wecom_tag_views.xml",
@@ -26,7 +27,6 @@
         "views/wecom_job_views.xml",
         "data/wecom_sync_actions.xml",
         "views/wecom_message_views.xml",
-        "wizards/wecom_message_compose_views.xml",
         "data/wecom_message_data.xml",
         "views/wecom_api_key_views.xml",
         "views/wecom_menus.xml",

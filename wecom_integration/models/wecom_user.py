@@ -1,5 +1,6 @@
 """Mirror of a WeCom member, optionally linked to an Odoo user."""
 from odoo import _, api, fields, models
+from odoo.tools import html_escape
 from odoo.exceptions import ValidationError
 
 STATUS = [("1", "Activated"), ("2", "Disabled"), ("4", "Not activated"), ("5", "Left")]
@@ -42,6 +43,8 @@ class WecomUser(models.Model):
     direct_leader_ids = fields.Many2many("wecom.user", "wecom_user_direct_leader_rel", "user_id", "leader_id",
                                          "Direct leaders", readonly=True)
     tag_ids = fields.Many2many("wecom.tag", "wecom_tag_user_rel", "user_id", "tag_id", "Tags", readonly=True)
+    avatar_html = fields.Html("Picture", compute="_compute_avatar_html", sanitize=True,
+                              help="The avatar WeCom gives, when it gives one (apps created after 2022-06-20 may not).")
     odoo_user_id = fields.Many2one("res.users", "Odoo user", ondelete="set null", index=True,
                               help="The Odoo user this member is; messages to that user reach this member.")
     active = fields.Boolean(default=True, readonly=True, help="Archived when the member disappears from WeCom.")
@@ -90,6 +93,13 @@ class WecomUser(models.Model):
         """Make the next sync compare every member again (after a change of the mirror in Odoo)."""
         self.env.cr.execute("UPDATE wecom_user SET sync_fingerprint = NULL WHERE sync_fingerprint IS NOT NULL")
         self.invalidate_cache(["sync_fingerprint"])
+
+    @api.depends("avatar")
+    def _compute_avatar_html(self):
+        for member in self:
+            url = member.avatar if (member.avatar or "").startswith(("https://", "http://")) else ""
+            member.avatar_html = ('<img src="%s" alt="" style="max-width: 90px; max-height: 90px;"/>'
+                                  % html_escape(url)) if url else False
 
     def name_get(self):
         return [(member.id, "%s (%s)" % (member.name, member.userid)) for member in self]

@@ -317,3 +317,24 @@ class TestMessageScreens(MessageCase):
         self.assertFalse(self.Message.new({"errcode": 0}).errcode_text)
         arch = self.Message.fields_view_get(view_type="form")["arch"]
         self.assertIn('name="errcode_text"', arch)
+
+    def test_a_member_has_a_kanban_card_a_picture_and_a_send_button(self):
+        import xml.etree.ElementTree as ET
+        Member = self.env["wecom.user"]
+        kanban = ET.fromstring(Member.fields_view_get(view_type="kanban")["arch"])
+        self.assertTrue(kanban.findall(".//img"), "cards show the member's picture")
+        form = ET.fromstring(Member.fields_view_get(view_type="form")["arch"])
+        compose = self.env.ref("wecom_integration.wecom_message_compose_action")
+        [button] = [b for b in form.iter("button") if b.get("name") == str(compose.id)]
+        self.assertEqual(button.get("type"), "action")
+        self.assertEqual(self.env.ref("wecom_integration.wecom_user_action").view_mode, "tree,kanban,form")
+        member = Member.new({"userid": "x", "name": "x", "avatar": "https://wework.qpic.cn/a.png"})
+        self.assertIn('src="https://wework.qpic.cn/a.png"', member.avatar_html)
+        self.assertFalse(Member.new({"userid": "y", "name": "y", "avatar": "javascript:alert(1)"}).avatar_html)
+        wizard = self.env["wecom.message.compose"].with_context(
+            active_model="wecom.user", active_ids=[self.member_id("lina")]).create(
+            {"message_type": "text", "content": "从成员卡片发送"})
+        self.assertEqual(wizard.member_ids.mapped("userid"), ["lina"])
+
+    def member_id(self, userid):
+        return self.env["wecom.user"].search([("userid", "=", userid)]).id
