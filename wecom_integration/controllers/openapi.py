@@ -2,6 +2,8 @@
 
 Kept next to the routes and checked by a test that validates real answers against it.
 """
+from ..jsonapi.validation import DEFAULT_PAGE_SIZE, MAX_BIGINT, MAX_ID, MAX_IDS, MAX_PAGE_SIZE
+
 ERROR_CODES = {
     1000: "The body is not valid JSON, or not a JSON object (HTTP 400).",
     1001: "Validation error: a field is missing, unknown, of the wrong type or out of range; the message names it (400).",
@@ -21,8 +23,6 @@ ERROR_CODES = {
     2006: "Retrying failed messages failed (502).",
 }
 
-MAX_ID = 2 ** 31 - 1  # as jsonapi/validation.py checks them
-MAX_BIGINT = 2 ** 63 - 1
 NULLABLE_STR = {"type": ["string", "null"]}
 NULLABLE_INT = {"type": ["integer", "null"]}
 INT_LIST = {"type": "array", "items": {"type": "integer"}}
@@ -39,8 +39,8 @@ USERID = {"type": "string", "minLength": 1,
           "pattern": "^[%s]*[^\\u0000%s][^\\u0000]*$" % (SPACES, SPACES),
           "description": "A WeCom userid: not only white space."}
 # request lists: up to 10,000 ids, each a positive PostgreSQL integer (or a non-empty userid)
-ID_LIST = {"type": "array", "items": ID, "maxItems": 10000}
-USERID_LIST = {"type": "array", "items": USERID, "maxItems": 10000}
+ID_LIST = {"type": "array", "items": ID, "maxItems": MAX_IDS}
+USERID_LIST = {"type": "array", "items": USERID, "maxItems": MAX_IDS}
 
 
 def text(max_length, **extra):
@@ -137,8 +137,8 @@ AUTH_ERRORS = {1401: 401, 1403: 403, 1500: 500}
 BODY_ERRORS = {1000: 400, 1001: 400, 1002: 413, 1003: 415}
 PAGING = [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID,
                                                     "default": 1}},
-          {"name": "page_size", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200,
-                                                          "default": 20}}]
+          {"name": "page_size", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE,
+                                                          "default": DEFAULT_PAGE_SIZE}}]
 SEND_FIELDS = {
     # news needs articles, which the JSON API does not take: it is refused (2004 / 2005), so not offered
     "message_type": {"type": "string", "enum": ["text", "textcard", "markdown"],

@@ -18,6 +18,9 @@ class IrActionsActions(models.Model):
     @api.model
     def get_bindings(self, model_name):
         result = super(IrActionsActions, self).get_bindings(model_name)
+        # every toolbar of every model comes here: look further only when a server action is bound
+        if not any(action.get("type") == "ir.actions.server" for actions in result.values() for action in actions):
+            return result
         hidden = self._wecom_forbidden_sync_actions()
         if not hidden:
             return result

@@ -79,8 +79,7 @@ class WecomCallbackEvent(models.Model):
     def _purge_old(self, now=None):
         """Forget applied and ignored events after the retention period (technical parameter
         wecom_integration.callback_event_retention_days, default 30); failed ones are kept."""
-        raw = self.env["wecom.config"]._get_stored("callback_event_retention_days") or str(RETENTION_DAYS)
-        days = int(raw) if raw.isdigit() else RETENTION_DAYS
+        days = self.env["wecom.config"]._get_days("callback_event_retention_days", RETENTION_DAYS)
         limit = fields.Datetime.to_string((now or datetime.utcnow()) - timedelta(days=days))
         self.env.cr.execute("DELETE FROM wecom_callback_event WHERE state IN ('done', 'ignored') AND create_date < %s",
                             (limit,))

@@ -182,6 +182,13 @@ class WecomConfig(models.AbstractModel):
                               "%(value)r.") % {"param": PARAM_PREFIX + name, "value": raw}) from error
 
     @api.model
+    def _get_days(self, name, default):
+        """A retention period in days from the technical parameter ``name`` (``default`` when unset
+        or not a whole number)."""
+        raw = self._get_stored(name)
+        return int(raw) if raw.isdigit() else default
+
+    @api.model
     def _get_archive_threshold(self):
         """Largest share (percent) of the mirror one sync run may archive."""
         raw = self._get_stored("archive_threshold") or str(DEFAULT_ARCHIVE_THRESHOLD)

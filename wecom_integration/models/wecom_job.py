@@ -116,8 +116,7 @@ class WecomJob(models.Model):
     def _purge_old(self, now=None):
         """Forget done jobs after the retention period (technical parameter
         wecom_integration.job_retention_days, default 7) and failed ones after four times as long."""
-        raw = self.env["wecom.config"]._get_stored("job_retention_days") or str(DEFAULT_RETENTION_DAYS)
-        days = int(raw) if raw.isdigit() else DEFAULT_RETENTION_DAYS
+        days = self.env["wecom.config"]._get_days("job_retention_days", DEFAULT_RETENTION_DAYS)
         now = now or datetime.utcnow()
         self.env.cr.execute("""DELETE FROM wecom_job WHERE (state = 'done' AND date_done < %s)
                                                     OR (state = 'failed' AND date_done < %s)""",

@@ -59,8 +59,7 @@ class WecomSyncLog(models.Model):
     def _purge_old(self, now=None):
         """Forget finished runs (and their item errors) after the retention period (technical
         parameter wecom_integration.sync_log_retention_days, default 90)."""
-        raw = self.env["wecom.config"]._get_stored("sync_log_retention_days") or str(DEFAULT_RETENTION_DAYS)
-        days = int(raw) if raw.isdigit() else DEFAULT_RETENTION_DAYS
+        days = self.env["wecom.config"]._get_days("sync_log_retention_days", DEFAULT_RETENTION_DAYS)
         limit = fields.Datetime.to_string((now or datetime.utcnow()) - timedelta(days=days))
         self.env.cr.execute("""DELETE FROM wecom_sync_log WHERE status NOT IN ('queued', 'running')
                                  AND coalesce(end_date, start_date) < %s""", (limit,))
