@@ -7,6 +7,11 @@ views (``<tree>`` is ``<list>`` in 17.0, ``attrs`` become expressions), controll
 (Odoo 11 cannot take a plain JSON body on a route: in 17.0 a ``type="http"`` route reads
 ``request.get_json_data()`` and the shim goes), and the test harness (tests/common.py
 SharedCursorHttpCase, the root conftest.py's HTTP server).
+
+Also in the views, Archive/Unarchive: Odoo 11's list offers them in the Action menu whenever the
+view shows a field named ``active``. The mirror (which the sync alone archives) and API keys (which
+end by Revoke) show ``is_active``, a related field, instead. 17.0 decides from the model's fields, not the
+view's: a port must hide them another way.
 """
 
 

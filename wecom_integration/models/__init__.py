@@ -6,6 +6,7 @@ from . import wecom_access_token
 from . import res_config_settings
 from . import wecom_department
 from . import wecom_user
+from . import wecom_user_change
 from . import wecom_tag
 from . import wecom_sync_log
 from . import wecom_sync_item_error

@@ -15,6 +15,7 @@ from ..cursors import own_cursor, own_env, visible_record
 
 MAX_ATTEMPTS = 5  # then the event is "failed"; the next full sync repairs the mirror anyway
 RETENTION_DAYS = 30
+MEMBER_EVENTS = ("create_user", "update_user", "delete_user")
 CHANGE_TYPES = [("create_user", "Member created"), ("update_user", "Member updated"),
                 ("delete_user", "Member deleted"), ("create_party", "Department created"),
                 ("update_party", "Department updated"), ("delete_party", "Department deleted"),
@@ -37,8 +38,25 @@ class WecomCallbackEvent(models.Model):
     attempts = fields.Integer(readonly=True)
     error_message = fields.Text(readonly=True)
     log_id = fields.Many2one("wecom.sync.log", "Sync log", readonly=True, ondelete="set null")
+    member_id = fields.Many2one("wecom.user", "Member", compute="_compute_member",
+                                help="The member this change is about, as mirrored now.")
+    member_change_ids = fields.Many2many("wecom.user.change", string="What changed", compute="_compute_member",
+                                         help="What applying this change wrote on the member (field: before → "
+                                              "after). Empty when WeCom's answer matched the mirror already.")
 
     _sql_constraints = [("dedupe_key_uniq", "unique(dedupe_key)", "This WeCom event was already received.")]
+
+    @api.depends("record_ref", "new_userid", "log_id")
+    def _compute_member(self):
+        members = self.env["wecom.user"].sudo()
+        changes = self.env["wecom.user.change"].sudo()
+        for event in self:
+            member = members.browse()
+            if event.change_type in MEMBER_EVENTS:
+                member = members._by_userid(event.new_userid) or members._by_userid(event.record_ref)
+            event.member_id = member
+            event.member_change_ids = changes.search([("member_id", "=", member.id), ("log_ref", "=", event.log_id.id)]) \
+                if member and event.log_id else changes.browse()
 
     def name_get(self):
         labels = dict(CHANGE_TYPES)

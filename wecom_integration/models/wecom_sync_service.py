@@ -19,6 +19,7 @@ from odoo.exceptions import AccessError, UserError
 from ..compat import after_rollback, as_user, form_action, invalidate_all
 from ..sync.events import apply_events as apply_contact_events
 from ..sync.outcome import SyncOutcome, SyncRefused
+from ..sync.history import MemberHistory
 from ..sync.writers import DepartmentWriter, TagWriter, UserWriter
 from ..wecom.directory import fetch_departments, fetch_tags, fetch_users
 from ..wecom.errors import WecomError
@@ -48,7 +49,7 @@ PERMISSION_GROUPS = {
 }
 RETRY_DELAYS = (120, 600, 1800)  # seconds before automatic retries 1, 2 and 3
 # what a run's work is given: the WeCom clients and the settings read once for the run
-RunSetup = namedtuple("RunSetup", "app contact threshold user_match progress")
+RunSetup = namedtuple("RunSetup", "app contact threshold user_match progress log_id")
 
 
 class RunReport(object):
@@ -229,7 +230,7 @@ class WecomSyncService(models.AbstractModel):
             setup = RunSetup(app=config._get_client("app", settings),
                               contact=config._get_client("contact", settings) if settings["contact_secret"] else None,
                               threshold=config._get_archive_threshold(), user_match=config._get_user_match(),
-                              progress=lambda text: self._log_write(log_id, {"progress": text}))
+                              progress=lambda text: self._log_write(log_id, {"progress": text}), log_id=log_id)
             outcome = SyncOutcome()
             env = self.sudo().env  # permission checked above; the mirror is system data
             with self.env.cr.savepoint():
@@ -261,7 +262,8 @@ class WecomSyncService(models.AbstractModel):
             if "user" in kinds:
                 users = fetch_users(app, departments, contact)
                 report.fetched(_("Members"), len(users))
-                outcome.merge(report.written(UserWriter(env, threshold).apply(users, departments)))
+                history = MemberHistory(env, setup.log_id, "sync")
+                outcome.merge(report.written(UserWriter(env, threshold, history).apply(users, departments)))
                 env["wecom.user"]._link_odoo_users(setup.user_match)
             if "tag" in kinds:
                 tags = fetch_tags(app)
@@ -277,7 +279,8 @@ class WecomSyncService(models.AbstractModel):
         payloads = [json.loads(event.payload) for event in events]
 
         def work(env, setup, outcome):
-            outcome.merge(apply_contact_events(env, payloads, setup.app, setup.contact, setup.threshold))
+            history = MemberHistory(env, setup.log_id, "contact_change")
+            outcome.merge(apply_contact_events(env, payloads, setup.app, setup.contact, setup.threshold, history))
             env["wecom.user"]._link_odoo_users(setup.user_match)
 
         try:

@@ -48,9 +48,13 @@ class WecomUser(models.Model):
     odoo_user_id = fields.Many2one("res.users", "Odoo user", ondelete="set null", index=True,
                               help="The Odoo user this member is; messages to that user reach this member.")
     active = fields.Boolean(default=True, readonly=True, help="Archived when the member disappears from WeCom.")
+    # lists show this instead of `active`: Odoo 11 offers Archive/Unarchive in a list's Action menu
+    # whenever the view has an `active` field (compat.py says what a port does), and the sync alone archives
+    is_active = fields.Boolean("Active", related="active", readonly=True)
     last_sync_date = fields.Datetime("Last synced", readonly=True)
     # what the last sync read from WeCom, hashed (sync/fingerprint.py): unchanged members are skipped
     sync_fingerprint = fields.Char(readonly=True, copy=False)
+    change_ids = fields.One2many("wecom.user.change", "member_id", "History", readonly=True)
 
     _sql_constraints = [("odoo_user_id_uniq", "unique(odoo_user_id)",
                          "An Odoo user can be linked to one WeCom member only.")]
@@ -75,12 +79,28 @@ class WecomUser(models.Model):
                                       % member.userid)
 
 
+    @api.model
+    def _by_userid(self, userid):
+        """The member of ``userid`` (case-insensitive, archived ones included), or an empty recordset."""
+        if not userid:
+            return self.browse()
+        self.env.cr.execute("SELECT id FROM wecom_user WHERE lower(userid) = lower(%s)", (userid,))
+        row = self.env.cr.fetchone()
+        return self.browse(row[0] if row else [])
+
     @api.multi
     def write(self, vals):
         self.check_access_rights("write")  # before looking at vals: refused callers learn nothing
         if SYNCED_FIELDS.intersection(vals or {}):
             vals = dict(vals, sync_fingerprint=False)
-        return super(WecomUser, self).write(vals)
+        linked_before = {member.id: member.odoo_user_id.display_name for member in self} \
+            if "odoo_user_id" in (vals or {}) else None
+        result = super(WecomUser, self).write(vals)
+        if linked_before is not None:
+            new_user = self.env["res.users"].browse(vals["odoo_user_id"] or []).exists()
+            self.env["wecom.user.change"]._record_odoo_edit(self, "odoo_user_id", linked_before,
+                                                           new_user.display_name if new_user else False)
+        return result
 
     @api.multi
     def unlink(self):

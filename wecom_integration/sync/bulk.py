@@ -81,7 +81,7 @@ class BulkTable(object):
             row = self.rows.get(key)
             if row is None:
                 creates[key] = values
-            elif not row["active"] or any(self._differs(row[c], v, c) for c, v in values.items()
+            elif not row["active"] or any(self.differs(row[c], v, c) for c, v in values.items()
                                           if c not in self.quiet):
                 updates[key] = values
             else:
@@ -90,7 +90,7 @@ class BulkTable(object):
                    if archive_missing and row["active"] and key not in wanted]
         return creates, updates, unchanged, archive
 
-    def _differs(self, stored, value, column):
+    def differs(self, stored, value, column):
         if self._types[column] == "numeric" and stored is not None and value is not None:
             return float(stored) != float(value)
         if stored in (None, False, "") and value in (None, False, ""):
@@ -185,9 +185,10 @@ class BulkTable(object):
         recompute_dependents(self.model.browse(list(changed_ids)), changed_fields,
                              skip=lambda dep: dep.model_name == self.model._name and dep.name in self.columns)
 
-def sync_relation(cr, table, left, right, wanted, scope=None):
+def sync_relation(cr, table, left, right, wanted, scope=None, report=None):
     """Make the many2many ``table`` hold exactly ``wanted`` ({left_id: set(right_ids)}) for the
-    left ids in ``scope`` (default: the keys of ``wanted``). Returns the left ids that changed."""
+    left ids in ``scope`` (default: the keys of ``wanted``). Returns the left ids that changed;
+    ``report`` (a dict), when given, receives {left_id: (old right ids, new right ids)} for them."""
     scope = set(wanted) if scope is None else set(scope)
     if not scope:
         return set()
@@ -196,6 +197,12 @@ def sync_relation(cr, table, left, right, wanted, scope=None):
     desired = set((l, r) for l in scope for r in wanted.get(l, ()))
     to_add = sorted(desired - existing)
     to_remove = sorted(existing - desired)
+    if report is not None:
+        before = {}
+        for l, r in existing:
+            before.setdefault(l, set()).add(r)
+        for changed in set(l for l, _r in to_add) | set(l for l, _r in to_remove):
+            report[changed] = (before.get(changed, set()), set(wanted.get(changed, ())))
     if to_add:
         run_values(cr, 'INSERT INTO "%s" ("%s", "%s") VALUES %%s ON CONFLICT DO NOTHING' % (table, left, right),
                        to_add, "(%s, %s)")

@@ -46,8 +46,9 @@ def member_actions(events):
     return renames, actions
 
 
-def apply_events(env, events, app, contact, threshold):
-    """Apply ``events`` (decrypted change_contact dicts, oldest first); returns a SyncOutcome."""
+def apply_events(env, events, app, contact, threshold, history=None):
+    """Apply ``events`` (decrypted change_contact dicts, oldest first); returns a SyncOutcome.
+    ``history``: the MemberHistory that keeps what changed on each member."""
     outcome = SyncOutcome()
     kinds = set(event.get("ChangeType") for event in events)
     members = [event for event in events if event.get("ChangeType") in MEMBER_CHANGES]
@@ -58,13 +59,13 @@ def apply_events(env, events, app, contact, threshold):
         written = DepartmentWriter(env, threshold).apply(departments)
         outcome.merge(written if department_changes else changes_only(written))
         if members:
-            outcome.merge(apply_member_events(env, app, departments, members, threshold))
+            outcome.merge(apply_member_events(env, app, departments, members, threshold, history))
     if "update_tag" in kinds:
         outcome.merge(TagWriter(env, threshold).apply(fetch_tags(app)))
     return outcome
 
 
-def apply_member_events(env, app, departments, events, threshold):
+def apply_member_events(env, app, departments, events, threshold, history=None):
     renames, actions = member_actions(events)
     # every userid an event names, read once: WeCom's answers decide what happens
     userids = OrderedDict()
@@ -77,7 +78,7 @@ def apply_member_events(env, app, departments, events, threshold):
     for _key, (_member, error) in answers.items():
         if error is not None and error.errcode not in (NOT_FOUND, NO_PRIVILEGE):
             raise error  # the run fails and the events are tried again
-    writer = UserWriter(env, threshold)
+    writer = UserWriter(env, threshold, history)
     for old, new in renames:
         if answers[new.lower()][1] is None and _unknown(answers[old.lower()]):
             writer.rename(old, new)

@@ -117,10 +117,13 @@ class DepartmentWriter(Writer):
 
 
 class UserWriter(Writer):
-    def __init__(self, env, archive_threshold):
+    def __init__(self, env, archive_threshold, history=None):
+        """``history``: a sync.history.MemberHistory that keeps what changed on each member (none
+        for writes that are nobody's history, e.g. a benchmark)."""
         super(UserWriter, self).__init__(env, archive_threshold)
         self.table = BulkTable(env, "wecom.user", "userid", USER_COLUMNS, key_sql="lower(userid)",
                                quiet=("sync_fingerprint",))
+        self.history = history
 
     def _department_ids(self):
         self.env.cr.execute("SELECT wecom_id, id FROM wecom_department")
@@ -176,14 +179,28 @@ class UserWriter(Writer):
         creates, updates, unchanged, _archive = self.table.plan(wanted, archive_missing=False)
         archive = [key for key in gone if key in self.table.rows]  # renamed members were taken out
         self.check_archive_threshold(_("members"), len(archive), sum(1 for stored in index.values() if stored[1]))
+        history = self.history
+        if history is not None:  # before the writes, which update the stored rows
+            for key, values in updates.items():
+                history.compare(self.table.rows[key]["id"], self.table.rows[key], values, self.table.differs)
         created = self.table.create(creates)
         updated = set(self.table.update(updates))
         self.table.write_quiet(unchanged, wanted)
         archived = self._archive(archive)
         id_of = self.table.id_of
-        relations_changed = set()
+        relations_changed, moves = set(), {}
         relations_changed |= sync_relation(self.env.cr, "wecom_department_user_rel", "user_id", "department_id",
-                                           {id_of(k): v for k, v in memberships.items()})
+                                           {id_of(k): v for k, v in memberships.items()}, report=moves)
+        if history is not None:
+            # the first import is not history: each member's creation date says when it came
+            first_import = not index
+            for member_id in ([] if first_import else created.values()):
+                history.add(member_id, "created")
+            new_ids = set(created.values())
+            for member_id, (before, after) in moves.items():
+                if member_id not in new_ids:
+                    history.departments(member_id, before, after)
+            history.flush()
         relations_changed |= sync_relation(self.env.cr, "wecom_department_leader_rel", "user_id", "department_id",
                                            {id_of(k): v for k, v in leaderships.items()})
         relations_changed |= sync_relation(
@@ -221,11 +238,19 @@ class UserWriter(Writer):
               AND NOT EXISTS (SELECT 1 FROM wecom_user WHERE lower(userid) = lower(%s))
             RETURNING id""", (new, self.env.uid, old, new))
         renamed = [row[0] for row in self.env.cr.fetchall()]
+        if self.history is not None:
+            for member_id in renamed:
+                self.history.add(member_id, "updated", "userid", old, new)
+            self.history.flush()
         self.table.done(renamed, ["userid"])
         return bool(renamed)
 
     def _archive(self, keys):
         archived = self.table.archive(keys)
+        if self.history is not None:
+            for member_id in archived:
+                self.history.add(member_id, "archived")
+            self.history.flush()
         if archived:
             # archived members keep their departments (history) but no longer lead any
             self.env.cr.execute("DELETE FROM wecom_department_leader_rel WHERE user_id IN %s", (tuple(archived),))

@@ -8,6 +8,7 @@ from . import test_callback_hardening
 from . import test_connection
 from . import test_i18n
 from . import test_jobs
+from . import test_member_history
 from . import test_message
 from . import test_message_delivery
 from . import test_migrations
