@@ -163,12 +163,28 @@ def test_4_a_change_made_in_wecom_reaches_odoo_by_callback(page, screenshot):
             break
         page.wait_for_timeout(500)
     expect(event).to_contain_text("Applied")
+    expect(event).to_contain_text(CEO_NAME)  # the member, by name
     screenshot("contact-changes")
+    # the change says what it changed, and links its member
+    event.locator("td", has_text="Member updated").click()
+    change_form = page.locator(".o_form_view:has(.o_field_widget[name='member_change_ids'])")
+    expect(field(change_form, "member_change_ids")).to_contain_text(
+        "Position: %s → %s" % (CEO_POSITION, NEW_POSITION))
+    expect(field(change_form, "member_id")).to_contain_text(CEO_NAME)
+    wait_idle(page)
+    screenshot("contact-change-what-changed")
 
     open_members(page)
     form = search_and_open_ceo(page)
     expect(field(form, "position")).to_have_text(NEW_POSITION)
-    screenshot("member-form-updated")
+    # the member's history: the change and what made it, newest first
+    form.locator(".o_notebook .nav-tabs a", has_text="History").click()
+    history = field(form, "change_ids")
+    expect(history.locator("tr.o_data_row").first).to_contain_text("Position: %s → %s" % (CEO_POSITION, NEW_POSITION))
+    expect(history.locator("tr.o_data_row").first).to_contain_text("Contact change")
+    # WeCom owns the member's fields: an administrator may edit the Odoo user link only
+    expect(page.locator(".o_form_button_edit")).to_be_visible()
+    screenshot("member-form-history")
 
     # a member sync afterwards finds nothing left to do. WeCom is slowed down (1.5 s a call) so the
     # run lasts some seconds: the menu answers at once with the queued or running log, and the

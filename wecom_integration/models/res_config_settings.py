@@ -33,6 +33,10 @@ class ResConfigSettings(models.TransientModel):
          ("mobile", "Same mobile")], string="Link members to Odoo users",
         help="How the sync links WeCom members to existing Odoo users. Only unambiguous matches are "
              "linked and no Odoo user is ever created.")
+    wecom_message_lang = fields.Selection(
+        lambda self: self.env["res.lang"].get_installed(), string="Language of business messages",
+        help="Approval notifications, milestone reminders and record notifications are worded in each "
+             "recipient's language (that of the linked Odoo user); this one is for the others.")
     wecom_callback_token = fields.Char(
         "Callback Token", groups=SYSTEM,
         help="Token of the event receiving server (接收事件服务器) set in the WeCom admin console for contact "
@@ -78,6 +82,7 @@ class ResConfigSettings(models.TransientModel):
         res["wecom_callback_url"] = base_url.rstrip("/") + CALLBACK_PATH
         res["wecom_archive_threshold"] = int(config._get_archive_threshold())
         res["wecom_user_match"] = config._get_user_match()
+        res["wecom_message_lang"] = config._get_message_lang()
         timeout = res["wecom_timeout"]
         res["wecom_timeout"] = int(float(timeout)) if timeout and timeout.replace(".", "", 1).isdigit() else 0
         return res
@@ -130,6 +135,8 @@ class ResConfigSettings(models.TransientModel):
                             % self.wecom_archive_threshold)
         config._set_stored("archive_threshold", str(self.wecom_archive_threshold))
         config._set_stored("user_match", self.wecom_user_match or "off")
+        if self.wecom_message_lang:
+            config._set_stored("message_lang", self.wecom_message_lang)
         return result
 
     def action_wecom_sync_departments(self):

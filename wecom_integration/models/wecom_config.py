@@ -201,6 +201,16 @@ class WecomConfig(models.AbstractModel):
         return value
 
     @api.model
+    def _get_message_lang(self):
+        """The language of business messages to members whose Odoo user has none (or who have no
+        Odoo user): the setting, else the company's language, else English."""
+        installed = set(code for code, _name in self.env["res.lang"].get_installed())
+        for lang in (self._get_stored("message_lang"), self.env.user.company_id.partner_id.lang, "en_US"):
+            if lang in installed:
+                return lang
+        return "en_US"
+
+    @api.model
     def _get_user_match(self):
         """How WeCom members are linked to Odoo users: off, login, email or mobile."""
         mode = self._get_stored("user_match") or "login"

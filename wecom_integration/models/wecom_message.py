@@ -170,11 +170,40 @@ class WecomMessage(models.Model):
         return self.send_message(message_type, content, to_users=members, unlinked_users=unlinked_text, **kwargs)
 
     @api.model
+    def _by_language(self, user_ids):
+        """[(env in a language, [user ids])]: the recipients of a business message grouped by the
+        language it is worded in for them (the linked Odoo user's, else the setting), so that a
+        caller working in English does not notify a Chinese team in English."""
+        users = self.env["res.users"].sudo().browse(list(user_ids or [])).exists()
+        if len(users) != len(set(user_ids or [])) or not users:
+            return [(self, list(user_ids or []))]  # send_to_users says what is wrong with them
+        default = self.env["wecom.config"]._get_message_lang()
+        installed = set(code for code, _name in self.env["res.lang"].get_installed())
+        groups = OrderedDict()
+        for user in users:
+            groups.setdefault(user.lang if user.lang in installed else default, []).append(user.id)
+        return [(self.with_context(lang=lang), ids) for lang, ids in groups.items()]
+
+    def _joined(self, messages):
+        """The messages of the language groups as one recordset, readable as each was (committed
+        by its own cursor: see cursors.visible_record), in the caller's context."""
+        joined = messages[0]
+        for message in messages[1:]:
+            joined |= message
+        return joined.with_context(**self.env.context)
+
+    @api.model
     def send_approval_notification(self, approval_title, approval_content, approval_url, approver_ids,
                                    approval_id):
-        """审批通知: a text card to the approvers (res.users ids) linking to the approval."""
+        """审批通知: a text card to the approvers (res.users ids) linking to the approval; one
+        message per language of the approvers (usually one)."""
+        return self._joined([worded._send_approval_notification(approval_title, approval_content, approval_url,
+                                                                user_ids, approval_id)
+                             for worded, user_ids in self._by_language(approver_ids)])
+
+    def _send_approval_notification(self, approval_title, approval_content, approval_url, user_ids, approval_id):
         return self.send_to_users(
-            approver_ids, "textcard",
+            user_ids, "textcard",
             _('<div class="highlight">%(title)s</div><div class="normal">%(content)s</div>')
             % {"title": approval_title, "content": approval_content},
             title=_("Approval request: %s") % approval_title, url=approval_url, btntxt=_("View"),
@@ -183,9 +212,17 @@ class WecomMessage(models.Model):
     @api.model
     def send_milestone_reminder(self, milestone_name, store_name, due_date, reminder_url, recipient_ids,
                                 construction_order_id):
-        """里程碑提醒: a text card to the recipients (res.users ids) about a milestone of a store."""
+        """里程碑提醒: a text card to the recipients (res.users ids) about a milestone of a store;
+        one message per language of the recipients (usually one)."""
+        return self._joined([worded._send_milestone_reminder(milestone_name, store_name, due_date, reminder_url,
+                                                             user_ids, construction_order_id)
+                             for worded, user_ids in self._by_language(recipient_ids)])
+
+    # each worded in its own method: Odoo 11's _() reads the language from the caller's ``self``
+    def _send_milestone_reminder(self, milestone_name, store_name, due_date, reminder_url, user_ids,
+                                 construction_order_id):
         return self.send_to_users(
-            recipient_ids, "textcard",
+            user_ids, "textcard",
             _('<div class="gray">Store: %(store)s</div><div class="highlight">Due: %(due)s</div>')
             % {"store": store_name, "due": due_date},
             title=_("Milestone reminder: %s") % milestone_name, url=reminder_url, btntxt=_("View"),
@@ -512,10 +549,13 @@ class WecomMessage(models.Model):
             if not users:
                 continue
             url = record_url(base_url, record)
-            message = self.send_to_users(
-                users.ids, "textcard",
-                content or _("%s needs your attention.") % record.display_name,
-                title=title or record.display_name, url=url, btntxt=_("View"),
-                business_type="record", business_id=record.id, res_model=record._name, res_id=record.id)
-            message_ids.append(message.id)
+            for worded, user_ids in self._by_language(users.ids):
+                message = worded._notify_record(record.with_env(worded.env), user_ids, url, content, title)
+                message_ids.append(message.id)
         return message_ids
+
+    def _notify_record(self, record, user_ids, url, content, title):
+        return self.send_to_users(
+            user_ids, "textcard", content or _("%s needs your attention.") % record.display_name,
+            title=title or record.display_name, url=url, btntxt=_("View"),
+            business_type="record", business_id=record.id, res_model=record._name, res_id=record.id)

@@ -125,6 +125,18 @@ class WecomUser(models.Model):
         return [(member.id, "%s (%s)" % (member.name, member.userid)) for member in self]
 
     @api.model
+    def get_empty_list_help(self, help):  # pylint: disable=redefined-builtin  # Odoo's signature
+        """Odoo shows the action's help whenever a list is empty, filtered or not: once members are
+        mirrored, an empty list means the search hides them, not that there are none."""
+        if self.check_access_rights("read", raise_exception=False) and \
+                self.with_context(active_test=False).search_count([]):
+            return "<p>%s</p><p>%s</p>" % (
+                html_escape(_("No member matches this search.")),
+                html_escape(_("Change or remove the filters. Members who left WeCom are under the "
+                              "\"Archived (gone from WeCom)\" filter.")))
+        return super(WecomUser, self).get_empty_list_help(help)
+
+    @api.model
     def name_search(self, name="", args=None, operator="ilike", limit=100):
         args = list(args or [])
         if name:

@@ -123,3 +123,14 @@ class TestOnlyWhatOdooOwnsIsOffered(SyncCase):
         self.assertEqual(form.get("edit"), "false")
         form, _fields = self.arch("wecom.user", "form", manager)
         self.assertEqual(form.get("edit"), "true")
+
+
+class TestEmptyListHelp(SyncCase):
+
+    def test_an_empty_search_is_not_an_empty_directory(self):
+        action = self.env.ref("wecom_integration.wecom_user_action")
+        self.assertIn("Run a sync", action.read(["help", "res_model"])[0]["help"], "nothing mirrored yet: sync")
+        self.service.sync_all()
+        text = action.read(["help", "res_model"])[0]["help"]  # as the web client reads the action
+        self.assertIn("No member matches this search.", text)
+        self.assertNotIn("Run a sync", text)

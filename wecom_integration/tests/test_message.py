@@ -152,8 +152,9 @@ class TestUsersAndHelpers(CommittedUsersMixin, MessageCase):
             self.Message.send_to_users([], "text", "x")
 
     def test_approval_notification_as_in_the_original_example(self):
-        Message = self.load_chinese()
-        message = Message.send_approval_notification(
+        self.load_chinese()
+        (self.lina | self.zhang).write({"lang": "zh_CN"})
+        message = self.Message.send_approval_notification(  # the caller works in English
             approval_title="报店审批", approval_content="北京朝阳店报店申请待您审批",
             approval_url="https://example.com/approval/123", approver_ids=[self.lina.id, self.zhang.id],
             approval_id=123)
@@ -166,8 +167,10 @@ class TestUsersAndHelpers(CommittedUsersMixin, MessageCase):
         self.assertEqual(card["btntxt"], "查看详情")
 
     def test_milestone_reminder_as_in_the_original_example(self):
-        Message = self.load_chinese()
-        message = Message.send_milestone_reminder(
+        self.load_chinese()
+        self.lina.write({"lang": False})  # no language of her own: the setting's
+        self.set_wecom_params(message_lang="zh_CN")
+        message = self.Message.send_milestone_reminder(
             milestone_name="装修验收", store_name="北京朝阳店", due_date="2026-12-01",
             reminder_url="https://example.com/milestone/456", recipient_ids=[self.lina.id],
             construction_order_id=456)
@@ -178,6 +181,33 @@ class TestUsersAndHelpers(CommittedUsersMixin, MessageCase):
         self.assertIn("门店：北京朝阳店", card["description"])
         self.assertIn("截止日期：2026-12-01", card["description"])
         self.assertEqual(card["url"], "https://example.com/milestone/456")
+
+    def test_business_messages_are_worded_in_each_recipients_language(self):
+        Message = self.load_chinese()  # the caller works in Chinese
+        self.lina.write({"lang": "zh_CN"})
+        self.zhang.write({"lang": "en_US"})
+        messages = Message.send_approval_notification(
+            approval_title="报店审批", approval_content="北京朝阳店报店申请待您审批",
+            approval_url="https://example.com/approval/123", approver_ids=[self.lina.id, self.zhang.id],
+            approval_id=123)
+        self.assertEqual(len(messages), 2, "one message per language")
+        self.assertEqual(self.inbox("lina")[0]["payload"]["title"], "审批通知：报店审批")
+        self.assertEqual(self.inbox("zhangwei")[0]["payload"]["title"], "Approval request: 报店审批")
+        self.assertEqual(self.inbox("zhangwei")[0]["payload"]["btntxt"], "View")
+        partner = self.env["res.partner"].create({"name": "朝阳商户", "user_id": self.zhang.id})
+        self.assertEqual(len(Message.notify_record_users(partner, user_field="user_id")), 1)
+        card = self.inbox("zhangwei")[0]["payload"]
+        self.assertEqual((card["description"], card["btntxt"]), ("朝阳商户 needs your attention.", "View"))
+
+    def test_the_message_language_defaults_to_the_companys(self):
+        self.load_chinese()
+        config = self.env["wecom.config"]
+        self.env.user.company_id.partner_id.lang = "zh_CN"
+        self.assertEqual(config._get_message_lang(), "zh_CN")
+        self.set_wecom_params(message_lang="en_US")
+        self.assertEqual(config._get_message_lang(), "en_US")
+        self.set_wecom_params(message_lang="xx_XX")  # not installed: the company's
+        self.assertEqual(config._get_message_lang(), "zh_CN")
 
     def test_notify_record_users_for_automated_actions(self):
         partner = self.env["res.partner"].create({"name": "朝阳商户", "user_id": self.lina.id})
@@ -293,8 +323,20 @@ class TestComposeWizard(MessageCase):
         self.assertTrue(wizard.size_ok)
         self.assertIn("6 / 2048", wizard.size_report)
         action = wizard.action_send()
-        self.assertEqual(action["res_model"], "wecom.message")
+        self.assertEqual((action["res_model"], action["target"]), ("wecom.message", "current"),
+                         "stacked on the members list it came from")
         self.assertEqual(len(self.inbox("lina")), 1)
+
+    def test_nothing_typed_is_no_size_error_and_the_menu_replaces_the_screen(self):
+        Compose = self.env["wecom.message.compose"]
+        for message_type in ("text", "textcard", "markdown"):
+            wizard = Compose.new({"message_type": message_type})
+            self.assertTrue(wizard.size_ok, "not red before anything is typed (%s)" % message_type)
+            self.assertNotIn("✗", wizard.size_report)
+        wizard = Compose.create({"message_type": "text", "content": "你好",
+                                 "member_ids": [(6, 0, self.env["wecom.user"].search([("userid", "=", "lina")]).ids)]})
+        action = wizard.action_send()  # opened from the Messages menu: no active record
+        self.assertEqual(action["target"], "main", "the message replaces the screen the wizard was opened over")
 
     def test_from_a_department_with_a_card_over_the_limit(self):
         store = self.env["wecom.department"].search([("wecom_id", "=", 8)])

@@ -24,6 +24,9 @@ ALLOWED = {
     # Odoo's own (the web client's toolbars use it), on every action model; the override only
     # removes sync entries (model "*": whichever model inherits it)
     ("*", "get_bindings", "*"): "Odoo's bindings, with entries removed",
+    # Odoo's own (the web client reads it with each action): a fixed text, chosen by whether the
+    # caller can see any member
+    ("wecom.user", "get_empty_list_help", "*"): "Odoo's list help, about what the caller may see",
     # an internal user's own API key carries that user's rights, nothing more
     ("wecom.api.key", "generate", "internal"): "a key with the caller's own rights",
     ("wecom.api.key.wizard", "action_generate", "internal"): "a key with the caller's own rights",

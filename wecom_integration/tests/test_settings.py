@@ -24,6 +24,13 @@ class TestSettings(WecomTransactionCase):
         self.assertEqual(form.wecom_timeout, 12)
         self.assertEqual(form.wecom_base_url, "https://example.test/cgi-bin")
 
+    def test_the_language_of_business_messages(self):
+        form = self.settings()
+        self.assertEqual(form.wecom_message_lang, self.env["wecom.config"]._get_message_lang())
+        self.settings(wecom_message_lang="en_US").execute()
+        self.assertEqual(self.stored("message_lang"), "en_US")
+        self.assertEqual(self.settings().wecom_message_lang, "en_US")
+
     def test_secret_is_write_only(self):
         form = self.settings()
         self.assertFalse(form.wecom_secret, "a stored secret must never be sent back to the form")

@@ -45,11 +45,12 @@ class WecomMessageCompose(models.TransientModel):
             for row in rows:
                 used = row["chars"] if row["unit"] == "characters" else row["bytes"]
                 unit = _("characters") if row["unit"] == "characters" else _("bytes")
-                mark = "✓" if row["ok"] else "✗"
+                # a field not typed yet is no size problem: the form marks it required, Send refuses it
+                mark = "·" if not used else "✓" if row["ok"] else "✗"
                 lines.append("%s %s: %s / %s %s" % (mark, labels.get(row["field"], row["field"]), used,
                                                      row["limit"], unit))
             wizard.size_report = "\n".join(lines)
-            wizard.size_ok = all(row["ok"] for row in rows)
+            wizard.size_ok = all(row["ok"] or not row["bytes"] for row in rows)
 
     def action_send(self):
         self.ensure_one()
@@ -57,4 +58,7 @@ class WecomMessageCompose(models.TransientModel):
             self.message_type, self.content, title=self.title or None, url=self.url or None,
             btntxt=self.btntxt or None, to_users=self.member_ids, to_departments=self.department_ids,
             to_tags=self.tag_ids, queue=self.queue)
-        return form_action("wecom.message", message.id, _("WeCom message"))
+        # from the Messages menu the wizard opened over whatever screen was there: the message
+        # replaces it ("main"), rather than being stacked on an unrelated breadcrumb
+        from_record = self.env.context.get("active_model") in ("wecom.user", "wecom.department", "wecom.tag")
+        return form_action("wecom.message", message.id, _("WeCom message"), target="current" if from_record else "main")
