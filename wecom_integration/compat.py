@@ -8,10 +8,10 @@ views (``<tree>`` is ``<list>`` in 17.0, ``attrs`` become expressions), controll
 ``request.get_json_data()`` and the shim goes), and the test harness (tests/common.py
 SharedCursorHttpCase, the root conftest.py's HTTP server).
 
-Also in the views, Archive/Unarchive: Odoo 11's list offers them in the Action menu whenever the
-view shows a field named ``active``. The mirror (which the sync alone archives) and API keys (which
-end by Revoke) show ``is_active``, a related field, instead. 17.0 decides from the model's fields, not the
-view's: a port must hide them another way.
+Also in the views, Archive/Unarchive: Odoo 11's list offers them in the Action menu on every model
+with an ``active`` field. The lists of the mirror (which the sync alone archives) and of API keys
+(which end by Revoke) use ``js_class="wecom_list_no_archive"`` (static/src/js/list_no_archive.js)
+to leave them out; a port rewrites that small view class for its list controller.
 """
 
 

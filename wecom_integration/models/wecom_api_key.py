@@ -29,9 +29,6 @@ class WecomApiKey(models.Model):
     key_hash = fields.Char(readonly=True, groups="base.group_system", index=True)
     last_used = fields.Datetime("Last used", readonly=True)
     active = fields.Boolean(default=True, readonly=True, help="Revoked keys are archived.")
-    # lists show this instead of `active`: Odoo 11 offers Archive/Unarchive in a list's Action menu
-    # whenever the view has an `active` field (compat.py says what a port does), and a key ends by Revoke
-    is_active = fields.Boolean("Active", related="active", readonly=True)
 
     _sql_constraints = [("key_hash_uniq", "unique(key_hash)", "API keys are unique.")]
 

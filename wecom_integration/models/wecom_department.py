@@ -30,9 +30,6 @@ class WecomDepartment(models.Model):
     member_count = fields.Integer("Members", compute="_compute_member_count")
     active = fields.Boolean(default=True, readonly=True,
                             help="Archived when the department disappears from WeCom.")
-    # lists show this instead of `active`: Odoo 11 offers Archive/Unarchive in a list's Action menu
-    # whenever the view has an `active` field (compat.py says what a port does), and the sync alone archives
-    is_active = fields.Boolean("Active", related="active", readonly=True)
     last_sync_date = fields.Datetime("Last synced", readonly=True)
 
     _sql_constraints = [("wecom_id_uniq", "unique(wecom_id)", "A WeCom department is mirrored once.")]

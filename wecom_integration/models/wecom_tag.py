@@ -14,9 +14,6 @@ class WecomTag(models.Model):
     department_ids = fields.Many2many("wecom.department", "wecom_tag_department_rel", "tag_id",
                                       "department_id", "Departments", readonly=True)
     active = fields.Boolean(default=True, readonly=True)
-    # lists show this instead of `active`: Odoo 11 offers Archive/Unarchive in a list's Action menu
-    # whenever the view has an `active` field (compat.py says what a port does), and the sync alone archives
-    is_active = fields.Boolean("Active", related="active", readonly=True)
     last_sync_date = fields.Datetime("Last synced", readonly=True)
 
     _sql_constraints = [("wecom_id_uniq", "unique(wecom_id)", "A WeCom tag is mirrored once.")]

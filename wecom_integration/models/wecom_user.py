@@ -48,9 +48,6 @@ class WecomUser(models.Model):
     odoo_user_id = fields.Many2one("res.users", "Odoo user", ondelete="set null", index=True,
                               help="The Odoo user this member is; messages to that user reach this member.")
     active = fields.Boolean(default=True, readonly=True, help="Archived when the member disappears from WeCom.")
-    # lists show this instead of `active`: Odoo 11 offers Archive/Unarchive in a list's Action menu
-    # whenever the view has an `active` field (compat.py says what a port does), and the sync alone archives
-    is_active = fields.Boolean("Active", related="active", readonly=True)
     last_sync_date = fields.Datetime("Last synced", readonly=True)
     # what the last sync read from WeCom, hashed (sync/fingerprint.py): unchanged members are skipped
     sync_fingerprint = fields.Char(readonly=True, copy=False)
