@@ -170,6 +170,17 @@ def test_partial_invalid_recipients(emu, wx):
     assert set(["lina", "sunhao", "zhoujie", "wangqiang", "zhuhong"]) <= set(record["recipients"])
 
 
+def test_unlicensed_members_are_listed_and_not_delivered(emu, wx):
+    emu.app.unlicensed_users = ["sunhao"]
+    data = send(wx, text("lina|SunHao", toparty="8"))
+    assert data["errcode"] == 0 and data["unlicenseduser"] == "sunhao"
+    record = emu.messages[-1]
+    assert "sunhao" not in record["recipients"] and "lina" in record["recipients"]
+    assert emu.inbox("sunhao") == []
+    emu.app.unlicensed_users = []
+    assert "unlicenseduser" not in send(wx, text("SunHao"))
+
+
 def test_all_invalid_is_81013_with_invaliduser(emu, wx):
     data = send(wx, text("GhostA|ghostB", toparty="999", totag="88"))
     assert data["errcode"] == 81013

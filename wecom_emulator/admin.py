@@ -138,6 +138,8 @@ class Admin(object):
                     app.privacy_restricted = data["privacy_restricted"]
                 if "enabled" in data:
                     app.enabled = bool(data["enabled"])
+                if "unlicensed_users" in data:
+                    app.unlicensed_users = [str(u).lower() for u in data["unlicensed_users"] or []]
                 for key in ("trusted_domains", "oauth_fields"):
                     if not isinstance(data.get(key, []), list):
                         raise ValueError("%s must be a list" % key)

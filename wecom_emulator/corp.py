@@ -100,6 +100,9 @@ class App(Caller):
         # admin lets auth/getuserdetail return (§D.5).
         self.trusted_domains = list(defaults.TRUSTED_DOMAINS)
         self.oauth_fields = list(defaults.OAUTH_FIELDS)
+        # members without a basic interface licence (基础接口许可, §7.1 unlicenseduser): a
+        # third-party or 代开发 app's concern, settable here for tests and demos
+        self.unlicensed_users = []
 
     @property
     def privacy_restricted(self):
@@ -124,7 +127,7 @@ class App(Caller):
             "enabled": self.enabled,
             "visible_range": {"parties": list(self.visible_parties), "users": list(self.visible_users),
                               "tags": list(self.visible_tags)},
-            "trusted_ips": list(self.trusted_ips),
+            "trusted_ips": list(self.trusted_ips), "unlicensed_users": list(self.unlicensed_users),
             "trusted_domains": list(self.trusted_domains), "oauth_fields": list(self.oauth_fields),
         }
 

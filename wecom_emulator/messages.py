@@ -258,12 +258,17 @@ class MessageCenter(object):
                 raise ApiError(81013, extra=_invalid_fields(invalid_users, invalid_parties,
                                                              invalid_tags, always=True))
 
+        unlicensed = [k for k in recipients if k in set(getattr(app, "unlicensed_users", ()))]
+        if unlicensed:  # listed in the answer and not delivered (§7.1)
+            recipients = [k for k in recipients if k not in set(unlicensed)]
         if not self.limiter.app_day_allow(app.agent_id, len(recipients), now):
             raise ApiError(45009, "api freq out of limit: app daily person-times quota")
 
         response = dict(_invalid_fields(invalid_users, invalid_parties, invalid_tags))
         msgid = new_msgid()
         response["msgid"] = msgid
+        if unlicensed:
+            response["unlicenseduser"] = "|".join(unlicensed)
         record = {
             "msgid": msgid, "agentid": app.agent_id, "app_name": app.name, "msgtype": msgtype,
             "payload": payload, "request": body,

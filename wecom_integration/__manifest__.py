@@ -2,7 +2,7 @@
 {
     "name": "WeCom Integration",
     "summary": "Mirror the WeCom (企业微信) directory into Odoo and send WeCom app messages",
-    "version": "11.0.6.3.0",
+    "version": "11.0.7.0.0",
     "development_status": "Alpha",
     "category": "Human Resources",
     "website": "https://github.com/wecom-integration/wecom_integration",
@@ -20,6 +20,7 @@
         "views/assets.xml",
         "wizards/wecom_message_compose_views.xml",  # before the member form, whose button opens it
         "views/wecom_department_views.xml",
+        "views/wecom_message_recipient_views.xml",  # before the member form, whose button opens it
         "views/wecom_user_views.xml",
         "views/wecom_tag_views.xml",
         "views/wecom_sync_log_views.xml",

@@ -39,16 +39,18 @@ def sync_log(log):
 
 
 def message(message):
+    calls = message.call_ids.sorted("sequence")
     return {
         "id": message.id, "message_type": message.message_type, "title": message.title or "",
         "content": message.content or "", "url": message.url or "", "status": message.status,
-        "to_users": [u for u in (message.touser or "").split("|") if u and u != "@all"],
-        "to_parties": [int(p) for p in (message.toparty or "").split("|") if p],
-        "to_tags": [int(t) for t in (message.totag or "").split("|") if t],
-        "to_all": message.to_all, "msgid": (message.msgid or "").split("\n") if message.msgid else [],
-        "invalid_users": [u for u in (message.invaliduser or "").split("|") if u],
-        "invalid_parties": [p for p in (message.invalidparty or "").split("|") if p],
-        "invalid_tags": [t for t in (message.invalidtag or "").split("|") if t],
+        # the same shape as when these were text fields: what was asked for, then WeCom's answers
+        "to_users": message._direct_userids(),
+        "to_parties": message.department_ids.mapped("wecom_id"),
+        "to_tags": message.tag_ids.mapped("wecom_id"),
+        "to_all": message.to_all, "msgid": message._msgids(),
+        "invalid_users": [u.lower() for call in calls for u in call.invalid_member_ids.mapped("userid")],
+        "invalid_parties": [str(d) for call in calls for d in call.invalid_department_ids.mapped("wecom_id")],
+        "invalid_tags": [str(t) for call in calls for t in call.invalid_tag_ids.mapped("wecom_id")],
         "unlinked_users": message.unlinked_users or "",
         "errcode": message.errcode, "errmsg": message.errmsg or "", "attempts": message.attempts,
         "business_type": message.business_type or None,

@@ -13,6 +13,8 @@ from . import wecom_sync_item_error
 from . import wecom_sync_service
 from . import wecom_callback_event
 from . import wecom_message
+from . import wecom_message_call
+from . import wecom_message_recipient
 from . import wecom_api_key
 from . import wecom_json_api
 from . import res_users

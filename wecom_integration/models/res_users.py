@@ -11,6 +11,14 @@ class ResUsers(models.Model):
     wecom_userid = fields.Char("WeCom UserID", compute="_compute_wecom_userid",
                                groups="wecom_integration.wecom_group_user_view")
 
+    wecom_message_count = fields.Integer("WeCom messages", compute="_compute_wecom_message_count",
+                                         groups="wecom_integration.wecom_group_message_view")
+
+    def _compute_wecom_message_count(self):
+        counts = self.env["wecom.message.recipient"].sudo()._counts_by("odoo_user_id", self.ids)
+        for user in self:
+            user.wecom_message_count = counts.get(user.id, 0)
+
     @api.depends("wecom_user_ids.userid")
     def _compute_wecom_userid(self):
         for user in self:

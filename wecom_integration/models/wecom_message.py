@@ -18,6 +18,7 @@ from odoo.exceptions import AccessError, UserError
 
 from ..compat import as_user, record_url
 from ..jobs.runner import RetryLater
+from ..outbox import recipients
 from ..wecom import delivery
 from ..wecom.errors import WecomError, language_of
 from ..wecom.messages import build_payload
@@ -58,17 +59,9 @@ class WecomMessage(models.Model):
                                readonly=True)
     to_all = fields.Boolean("Everyone (@all)", readonly=True,
                             help="Sent to everyone in the app's visible range; only when asked for explicitly.")
-    touser = fields.Text("touser", readonly=True, help="The userids sent to WeCom, |-separated.")
-    toparty = fields.Text("toparty", readonly=True)
-    totag = fields.Text("totag", readonly=True)
     unlinked_users = fields.Text("Odoo users without WeCom", readonly=True,
                                  help="Odoo users asked for as recipients who are not linked to a WeCom member.")
     status = fields.Selection(STATUSES, required=True, default="draft", readonly=True, index=True)
-    msgid = fields.Text("WeCom msgid", readonly=True, help="One msgid per message/send call, one per line.")
-    invaliduser = fields.Text("Invalid users", readonly=True)
-    invalidparty = fields.Text("Invalid departments", readonly=True)
-    invalidtag = fields.Text("Invalid tags", readonly=True)
-    unlicenseduser = fields.Text("Unlicensed users", readonly=True)
     errcode = fields.Integer("Error code", readonly=True)
     # the code as WeCom writes it: an Integer field would show 60020 as "60,020"
     errcode_text = fields.Char("Error code", compute="_compute_errcode_text")
@@ -84,8 +77,14 @@ class WecomMessage(models.Model):
     business_id = fields.Char(readonly=True, index=True)
     res_model = fields.Char("Related document model", readonly=True, index=True)
     res_id = fields.Integer("Related document ID", readonly=True)
-    chunks = fields.Text("Delivery details (JSON)", readonly=True,
-                         help="One entry per message/send call: recipients, msgid, WeCom's answer.")
+    call_ids = fields.One2many("wecom.message.call", "message_id", "Send calls", readonly=True,
+                               help="One line per message/send call: what it carried, its msgid, WeCom's answer.")
+    recipient_ids = fields.One2many("wecom.message.recipient", "message_id", "Recipients", readonly=True,
+                                    help="Every member the message was meant for, how it reached them, and "
+                                         "whether it did.")
+    recipient_count = fields.Integer("Recipients", compute="_compute_recipient_counts")
+    delivered_count = fields.Integer("Reached", compute="_compute_recipient_counts")
+    not_delivered_count = fields.Integer("Not reached", compute="_compute_recipient_counts")
 
     def _compute_name(self):
         for message in self:
@@ -104,27 +103,39 @@ class WecomMessage(models.Model):
         validated first: a bad message raises UserError and nothing is sent or recorded.
         """
         self._check_send_access()
-        values = self._prepare(message_type, content, title, url, btntxt, articles, to_users, to_departments,
-                               to_tags, to_all)
+        values, calls = self._prepare(message_type, content, title, url, btntxt, articles, to_users,
+                                      to_departments, to_tags, to_all)
         values.update(self._origin_values(business_type, business_id, res_model, res_id),
                       unlinked_users=unlinked_users or False)
         if queue:
             values.update(status="queued", next_attempt=fields.Datetime.now())
-            message = self.sudo().create(values)
+            message = self.sudo()._create_planned(values, calls)
             message._enqueue_delivery()
             return as_user(message, self.env.uid)
         sender = self._sender()
         try:
             with own_env(self.env) as env:
-                message_id = env[self._name].create(dict(values, status="sending")).id
+                message_id = env[self._name]._create_planned(dict(values, status="sending"), calls).id
         except CallerHoldsLock:
             # this transaction has just changed the recipients' rows: record the message in it
             _logger.warning("WeCom message recorded in the caller's transaction: it locks its recipients")
-            message = self.sudo().create(dict(values, status="sending"))
+            message = self.sudo()._create_planned(dict(values, status="sending"), calls)
             message._deliver(sender)
             return as_user(message, self.env.uid)
         self._deliver_in_own_cursor(message_id, sender)
         return visible_record(self.env, self._name, message_id)
+
+    def _compute_recipient_counts(self):
+        counts = {}
+        if self.ids:
+            self.env.cr.execute("""SELECT message_id, count(*), count(*) FILTER (WHERE state = 'delivered'),
+                                          count(*) FILTER (WHERE state = 'not_delivered')
+                                   FROM wecom_message_recipient WHERE message_id IN %s GROUP BY message_id""",
+                                (tuple(self.ids),))
+            counts = {row[0]: row[1:] for row in self.env.cr.fetchall()}
+        for message in self:
+            message.recipient_count, message.delivered_count, message.not_delivered_count = \
+                counts.get(message.id, (0, 0, 0))
 
     @api.depends("errcode")
     def _compute_errcode_text(self):
@@ -298,17 +309,36 @@ class WecomMessage(models.Model):
         self._validate_content(message_type, content, title, url, btntxt, articles, to_all=to_all,
                                touser=userids[:1000], toparty=departments.mapped("wecom_id")[:100],
                                totag=tags.mapped("wecom_id")[:100])
-        chunks = delivery.plan_chunks(userids, departments.mapped("wecom_id"), tags.mapped("wecom_id"))
-        return {
+        values = {
             "message_type": message_type, "content": content, "title": title or False, "url": url or False,
             "btntxt": btntxt or False, "articles": json.dumps(articles, ensure_ascii=False) if articles else False,
             "member_ids": [(6, 0, users.ids)], "department_ids": [(6, 0, departments.ids)],
             "tag_ids": [(6, 0, tags.ids)], "to_all": bool(to_all),
-            "touser": "@all" if to_all else "|".join(userids) or False,
-            "toparty": "|".join(str(d) for d in departments.mapped("wecom_id")) or False,
-            "totag": "|".join(str(t) for t in tags.mapped("wecom_id")) or False,
-            "chunks": json.dumps(chunks, ensure_ascii=False),
         }
+        return values, self._plan_calls(users.ids, userids, departments, tags, to_all)
+
+    @api.model
+    def _plan_calls(self, member_ids, userids, departments, tags, to_all):
+        """The message/send calls a message needs: [(member ids, department ids, tag ids, to_all)]."""
+        member_of = dict(zip(userids, member_ids))
+        department_of = {d.wecom_id: d.id for d in departments}
+        tag_of = {t.wecom_id: t.id for t in tags}
+        return [([member_of[u] for u in chunk["users"]], [department_of[d] for d in chunk["parties"]],
+                 [tag_of[t] for t in chunk["tags"]], bool(to_all))
+                for chunk in delivery.plan_chunks(userids, list(department_of), list(tag_of))]
+
+    @api.model
+    def _create_planned(self, values, calls):
+        """Create a message with its send calls and its recipients, all waiting."""
+        message = self.create(values)
+        Call = self.env["wecom.message.call"].sudo()
+        planned = []
+        for sequence, (member_ids, department_ids, tag_ids, to_all) in enumerate(calls, 1):
+            call = Call.create({"message_id": message.id, "sequence": sequence, "member_count": len(member_ids),
+                                "department_ids": [(6, 0, department_ids)], "tag_ids": [(6, 0, tag_ids)]})
+            planned.append((call.id, member_ids, department_ids, tag_ids, to_all))
+        recipients.plan(self.env.cr, self.env.uid, message.id, planned)
+        return message
 
     @api.model
     def _validate_content(self, message_type, content, title, url, btntxt, articles, to_all=False, touser=None,
@@ -406,7 +436,9 @@ class WecomMessage(models.Model):
         ``sender``: a Sender, by default from the configuration this record's environment sees.
         """
         self.ensure_one()
-        chunks = json.loads(self.chunks or "[]") or delivery.plan_chunks([], [], [])
+        calls = self.call_ids.sorted("sequence")
+        chunks = [call._as_chunk() for call in calls]
+        attempted = [chunk["status"] == delivery.PENDING for chunk in chunks]
         fields_ = {"msgtype": self.message_type, "content": self.content, "title": self.title or None,
                    "url": self.url or None, "btntxt": self.btntxt or None,
                    "articles": json.loads(self.articles) if self.articles else None}
@@ -420,15 +452,8 @@ class WecomMessage(models.Model):
             delivery.send_chunks(sender.client, chunks, fields_, to_all=self.to_all,
                                  duplicate_check_interval=sender.duplicate_check_interval)
         summary = delivery.summarize(chunks)
-        values = {
-            "chunks": json.dumps(chunks, ensure_ascii=False), "attempts": attempts,
-            "msgid": "\n".join(summary["msgids"]) or False,
-            "invaliduser": "|".join(summary["invalid"]["invaliduser"]) or False,
-            "invalidparty": "|".join(summary["invalid"]["invalidparty"]) or False,
-            "invalidtag": "|".join(summary["invalid"]["invalidtag"]) or False,
-            "unlicenseduser": "|".join(summary["invalid"]["unlicenseduser"]) or False,
-            "errcode": summary["errcode"], "errmsg": summary["errmsg"] or False, "next_attempt": False,
-        }
+        values = {"attempts": attempts, "errcode": summary["errcode"], "errmsg": summary["errmsg"] or False,
+                  "next_attempt": False}
         status = summary["status"]
         if status == "pending":
             if attempts < MAX_ATTEMPTS:
@@ -439,14 +464,18 @@ class WecomMessage(models.Model):
                 for chunk in chunks:
                     if chunk["status"] == delivery.PENDING:
                         chunk["status"] = delivery.FAILED
-                values["chunks"] = json.dumps(chunks, ensure_ascii=False)
                 status = delivery.summarize(chunks)["status"]
         if status == "sent" and self.unlinked_users:
             status = "partial"  # some intended recipients have no WeCom member
         if status in ("sent", "partial") and not self.sent_date:
             values["sent_date"] = fields.Datetime.now()
         values["status"] = status
+        for call, chunk, sent_now in zip(calls, chunks, attempted):
+            if sent_now or chunk["status"] != call.state:
+                call._record_answer(chunk)
         self.write(values)
+        recipients.settle(self.env.cr, self.id)
+        self.env["wecom.message.recipient"].invalidate_cache(["state", "reason"])
         if status == "queued" and not self.env.context.get("wecom_job_id"):
             self._enqueue_delivery(eta=fields.Datetime.from_string(values["next_attempt"]))
         _logger.info("WeCom message %s: %s after attempt %s", self.id, status, attempts)
@@ -472,29 +501,36 @@ class WecomMessage(models.Model):
             if reason:
                 results.append((message.id, message.status, reason))
                 continue
-            chunks = json.loads(message.chunks or "[]")
-            for chunk in chunks:
-                if chunk["status"] == delivery.FAILED:
-                    chunk["status"] = delivery.PENDING
             with own_env(self.env) as env:
                 locked = env[self._name].browse(message.id)
                 if not locked._lock_for_delivery():
                     results.append((message.id, message.status,
                                     _("Message %(id)s is being sent right now.") % {"id": message.id}))
                     continue
-                locked.write({"chunks": json.dumps(chunks, ensure_ascii=False), "status": "sending"})
+                locked.call_ids.filtered(lambda call: call.state == delivery.FAILED).write({"state": delivery.PENDING})
+                locked.write({"status": "sending"})
                 status = locked._deliver(sender)
             results.append((message.id, status, None))
         self.invalidate_cache()
         return results
+
+    def _direct_userids(self):
+        """The userids the message named, in the caller's order."""
+        self.env.cr.execute("""SELECT u.userid FROM wecom_message_recipient r JOIN wecom_user u ON u.id = r.member_id
+                               WHERE r.message_id = %s AND r.via = 'direct' ORDER BY r.id""", (self.id,))
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    def _msgids(self):
+        """The msgids of the calls WeCom took, in sending order (what a recall names)."""
+        return [call.msgid for call in self.call_ids.sorted("sequence") if call.state == delivery.SENT and call.msgid]
 
     def _retry_refusal(self):
         """Why this message cannot be retried, or None."""
         if self.status not in ("failed", "partial", "queued"):
             return _("Message %(id)s is %(status)s: only failed, partially delivered or queued messages can be "
                      "retried.") % {"id": self.id, "status": self.status}
-        chunks = json.loads(self.chunks or "[]")
-        if not chunks or (self.status != "queued" and not any(c["status"] == delivery.FAILED for c in chunks)):
+        states = self.call_ids.mapped("state")
+        if not states or (self.status != "queued" and delivery.FAILED not in states):
             return _("Message %(id)s has no failed delivery to retry (its invalid recipients were refused by "
                      "WeCom and would be refused again).") % {"id": self.id}
         return None
@@ -509,7 +545,7 @@ class WecomMessage(models.Model):
             if not manager and message.sender_id != self.env.user:
                 raise AccessError(_("Only its sender or a WeCom Manager may recall message %(id)s.")
                                   % {"id": message.id})
-            if message.status not in ("sent", "partial") or not message.msgid:
+            if message.status not in ("sent", "partial") or not message._msgids():
                 raise UserError(_("Only sent messages can be recalled (message %(id)s is %(status)s).")
                                 % {"id": message.id, "status": message.status})
             sent = fields.Datetime.from_string(message.sent_date)
@@ -519,13 +555,14 @@ class WecomMessage(models.Model):
         client = self.env["wecom.config"]._get_client("app")
         for message in self:
             try:
-                for msgid in message.msgid.split("\n"):
+                for msgid in message._msgids():
                     client.message_recall(msgid)
             except WecomError as error:
                 raise UserError(error.describe(language_of(self.env.lang))) from error
             with own_env(self.env) as env:
                 env[self._name].browse(message.id).write({"status": "recalled", "recalled_date": fields.Datetime.now(),
                                                           "recalled_by_id": self.env.uid})
+                recipients.recall(env.cr, message.id)
         self.invalidate_cache()
         return True
 

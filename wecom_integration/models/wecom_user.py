@@ -52,6 +52,10 @@ class WecomUser(models.Model):
     # what the last sync read from WeCom, hashed (sync/fingerprint.py): unchanged members are skipped
     sync_fingerprint = fields.Char(readonly=True, copy=False)
     change_ids = fields.One2many("wecom.user.change", "member_id", "History", readonly=True)
+    message_count = fields.Integer("Messages", compute="_compute_message_count",
+                                   groups="wecom_integration.wecom_group_message_view",
+                                   help="WeCom messages meant for this member: directly, through a department or "
+                                        "tag, or to everyone.")
 
     _sql_constraints = [("odoo_user_id_uniq", "unique(odoo_user_id)",
                          "An Odoo user can be linked to one WeCom member only.")]
@@ -75,6 +79,11 @@ class WecomUser(models.Model):
                 raise ValidationError(_("The WeCom member %s is already mirrored (userids are case-insensitive).")
                                       % member.userid)
 
+
+    def _compute_message_count(self):
+        counts = self.env["wecom.message.recipient"].sudo()._counts_by("member_id", self.ids)
+        for member in self:
+            member.message_count = counts.get(member.id, 0)
 
     @api.model
     def _by_userid(self, userid):

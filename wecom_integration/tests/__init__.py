@@ -11,6 +11,7 @@ from . import test_jobs
 from . import test_member_history
 from . import test_message
 from . import test_message_delivery
+from . import test_message_recipients
 from . import test_migrations
 from . import test_rpc_surface
 from . import test_security

@@ -17,9 +17,9 @@ class TestSendMessage(MessageCase):
         message = self.Message.send_message("text", "系统维护通知：今晚22:00-24:00进行系统维护",
                                             to_users=["zhangwei", "LiNa"], business_type="notice", business_id=7)
         self.assertEqual(message.status, "sent", message.errmsg)
-        self.assertEqual(message.touser, "zhangwei|lina")
-        self.assertEqual(len(message.msgid.split("\n")), 1)
-        self.assertEqual(message.msgid, self.last_sent()["msgid"])
+        self.assertEqual(message._direct_userids(), ["zhangwei", "lina"])
+        self.assertEqual(message._msgids(), [self.last_sent()["msgid"]])
+        self.assertEqual(message.call_ids.mapped("msgid"), [self.last_sent()["msgid"]])
         self.assertEqual((message.business_type, message.business_id), ("notice", "7"))
         self.assertTrue(message.sent_date)
         self.assertEqual(message.attempts, 1)
@@ -48,24 +48,26 @@ class TestSendMessage(MessageCase):
         member = self.env["wecom.user"].search([("userid", "=", "zhangwei")])
         message = self.Message.send_message("text", "盘点", to_users=member, to_departments=store, to_tags=tag)
         self.assertEqual(message.status, "sent")
-        self.assertEqual((message.toparty, message.totag), ("8", "1"))
+        self.assertEqual((message.call_ids.department_ids, message.call_ids.tag_ids), (store, tag))
         self.assertEqual(message.member_ids, member)
 
     def test_partial_delivery_records_invalid_recipients(self):
         message = self.Message.send_message("text", "早会", to_users=["zhangwei", "liangchen"])
         self.assertEqual(message.status, "partial")
-        self.assertEqual(message.invaliduser, "liangchen", "a disabled member cannot receive")
+        self.assertEqual(message.call_ids.invalid_member_ids.mapped("userid"), ["liangchen"],
+                         "a disabled member cannot receive")
 
     def test_all_recipients_invalid_fails_at_once(self):
         message = self.Message.send_message("text", "早会", to_users=["liangchen"])
         self.assertEqual(message.status, "failed")
-        self.assertEqual(message.errcode, 81013, message.chunks)
+        self.assertEqual(message.errcode, 81013, message.call_ids.mapped("answer"))
+        self.assertEqual(message.call_ids.mapped("state"), ["failed"])
         self.assertIn("81013", message.errmsg)
         self.assertFalse(message.next_attempt, "a permanent failure is not retried")
 
     def test_at_all_only_when_asked(self):
         message = self.Message.send_message("text", "全员通知", to_all=True)
-        self.assertEqual(message.touser, "@all")
+        self.assertTrue(message.to_all)
         self.assertEqual(self.last_sent()["request"]["touser"], "@all")
         self.assertGreater(len(self.last_sent()["recipients"]), 40)
 
@@ -135,7 +137,7 @@ class TestUsersAndHelpers(CommittedUsersMixin, MessageCase):
     def test_send_to_users_reports_unlinked_users(self):
         message = self.Message.send_to_users([self.lina.id, self.other.id], "text", "请确认排班")
         self.assertEqual(message.status, "partial", "one intended recipient has no WeCom member")
-        self.assertEqual(message.touser, "lina")
+        self.assertEqual(message.member_ids.mapped("userid"), ["lina"])
         self.assertIn("wecom_test_contractor", message.unlinked_users)
         self.assertEqual(self.inbox("lina")[0]["payload"]["content"], "请确认排班")
 

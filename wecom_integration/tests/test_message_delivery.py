@@ -20,7 +20,7 @@ class TestChunks(MessageCase):
         message = self.Message.send_message("text", "年终盘点", to_users=userids)
         self.assertEqual(message.status, "sent", message.errmsg)
         self.assertEqual(self.emulator.calls("message/send"), 3)
-        self.assertEqual(len(message.msgid.split("\n")), 3)
+        self.assertEqual(len(message._msgids()), 3)
         sizes = [len(m["request"]["touser"].split("|")) for m in self.emulator.messages]
         self.assertEqual(sizes, [1000, 1000, len(userids) - 2000])
         departments = self.env["wecom.department"].search([]).mapped("wecom_id")
@@ -35,7 +35,7 @@ class TestChunks(MessageCase):
         message = self.Message.send_message("text", "分批", to_users=userids)
         self.assertEqual(message.status, "partial")
         self.assertEqual(message.errcode, 48002)
-        self.assertEqual(len(message.msgid.split("\n")), 1)
+        self.assertEqual(len(message._msgids()), 1)
 
 
 class TestOutboxAndRetries(MessageCase):

@@ -1,6 +1,7 @@
 """The migration scripts, run on this database's tables inside the test transaction (PostgreSQL's
 DDL is transactional: everything is rolled back afterwards)."""
 import importlib.util
+import json
 import os
 
 from .common import WecomTransactionCase
@@ -71,3 +72,39 @@ class TestMigrations(WecomTransactionCase):
         self.assertTrue(self.env.ref("wecom_integration.model_wecom_sync_item_error", raise_if_not_found=False))
         cr.execute("SELECT nextval('wecom_sync_item_error_id_seq')")  # what the ORM's create uses
         self.assertTrue(cr.fetchone()[0])
+
+    def test_11_0_7_0_0_turns_the_text_fields_into_calls_and_recipients(self):
+        cr = self.env.cr
+        Department, Member = self.env["wecom.department"].sudo(), self.env["wecom.user"].sudo()
+        store = Department.create({"wecom_id": 90801, "name": "迁移门店"})
+        lina = Member.create({"userid": "mig_lina", "name": "李娜", "status": "1", "department_ids": [(6, 0, store.ids)]})
+        sun = Member.create({"userid": "mig_sun", "name": "孙浩", "status": "1", "department_ids": [(6, 0, store.ids)]})
+        gone = Member.create({"userid": "mig_gone", "name": "梁晨", "status": "1"})
+        # a message as 11.0.6.3.0 kept it: recipients and WeCom's answers as text; the columns are
+        # added in this transaction, whose lock on the table must be gone before the cleanup's
+        # own cursor deletes the test's rows (cleanups run last added first)
+        self.addCleanup(cr.rollback)
+        for column in ("touser", "toparty", "totag", "msgid", "invaliduser", "invalidparty", "invalidtag",
+                       "unlicenseduser", "chunks"):
+            cr.execute('ALTER TABLE wecom_message ADD COLUMN "%s" text' % column)
+        chunks = [{"users": ["mig_lina", "mig_gone"], "parties": [90801], "tags": [], "status": "sent",
+                   "attempts": 1, "msgid": "msgid-1", "errcode": 0, "errmsg": "", "invaliduser": ["mig_gone"],
+                   "invalidparty": [], "invalidtag": [], "unlicenseduser": []}]
+        message = self.env["wecom.message"].sudo().create({"message_type": "text", "content": "迁移", "status": "partial",
+                                                          "member_ids": [(6, 0, (lina | gone).ids)]})
+        cr.execute("UPDATE wecom_message SET chunks = %s, touser = 'mig_lina|mig_gone', msgid = 'msgid-1' WHERE id = %s",
+                   (json.dumps(chunks), message.id))
+        migration = load("11.0.7.0.0", "post-migration")
+        migration.migrate(cr, "11.0.6.3.0")
+        migration.migrate(cr, "11.0.6.3.0")  # again: nothing breaks, nothing doubles
+        message.invalidate_cache()
+        self.assertEqual(message.call_ids.mapped("msgid"), ["msgid-1"])
+        self.assertEqual(message.call_ids.invalid_member_ids, gone)
+        self.assertEqual(message.call_ids.department_ids, store)
+        outcome = {r.member_id.userid: (r.via, r.state, r.reason or None) for r in message.recipient_ids}
+        self.assertEqual(outcome, {"mig_lina": ("direct", "delivered", None),
+                                   "mig_gone": ("direct", "not_delivered", "outside_range"),
+                                   "mig_sun": ("department", "delivered", None)})
+        cr.execute("SELECT count(*) FROM information_schema.columns WHERE table_name = 'wecom_message' "
+                   "AND column_name IN ('chunks', 'touser', 'msgid')")
+        self.assertEqual(cr.fetchone()[0], 0)

@@ -1,0 +1,1 @@
+"""The outbox's bookkeeping in SQL: who a message reaches and how each member fared."""
