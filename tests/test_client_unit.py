@@ -355,9 +355,25 @@ def test_network_error_text_never_contains_token_or_secret(caplog):
     assert err.path == "gettoken" and err.transient
     assert SECRET not in str(err) and SECRET not in repr(err) and SECRET not in err.errmsg
     assert err.__cause__ is None and err.__suppress_context__
-    assert "corpsecret=***" in err.errmsg
+    assert err.errmsg == "could not reach %s/gettoken: the connection failed" % BASE
     assert SECRET not in caplog.text
     assert sleeps == [1.0]
+
+
+def test_an_unreachable_url_is_said_plainly_without_python_objects():
+    import socket
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    client, _sleeps = make_client(base_url="http://127.0.0.1:%d/cgi-bin" % port, max_retries=1)
+    with pytest.raises(WecomNetworkError) as info:
+        client.get_token()
+    err = info.value
+    assert err.errmsg == ("could not reach http://127.0.0.1:%d/cgi-bin/gettoken: the connection was refused "
+                          "(nothing answers at that address and port)" % port)
+    for python_text in ("object at 0x", "HTTPConnectionPool", "Max retries", "NewConnectionError", "Errno"):
+        assert python_text not in err.describe("en") and python_text not in err.describe("zh")
+    assert "无法访问 http://127.0.0.1:%d/cgi-bin/gettoken：连接被拒绝" % port in err.describe("zh")
 
 
 @responses.activate

@@ -138,6 +138,39 @@ def _wait(schedule, index):
     return float(schedule[min(index, len(schedule) - 1)])
 
 
+# (text found in the exception, why in English, in Chinese): the usual causes, said plainly
+_NETWORK_REASONS = (
+    (("Name or service not known", "nodename nor servname", "getaddrinfo failed", "Temporary failure in name "
+      "resolution", "No address associated", "Failed to resolve"),
+     "its host name could not be resolved (DNS)", "无法解析其主机名（DNS）"),
+    (("Connection refused",), "the connection was refused (nothing answers at that address and port)",
+     "连接被拒绝（该地址和端口上没有服务）"),
+    (("Network is unreachable", "No route to host"), "this server has no network route to it",
+     "本服务器没有到达它的网络路由"),
+    (("Connection reset", "Connection aborted", "RemoteDisconnected"), "the connection was closed before an answer",
+     "连接在收到响应前被关闭"),
+    (("certificate verify failed", "CERTIFICATE_VERIFY_FAILED"), "its TLS certificate could not be verified",
+     "无法验证其 TLS 证书"),
+)
+
+
+def network_reason(exc, timeout=None):
+    """(English, Chinese) of why a request failed, from a requests exception."""
+    if isinstance(exc, requests.exceptions.Timeout):
+        seconds = ("%g" % timeout) if isinstance(timeout, (int, float)) else "the allowed"
+        return ("no answer within %s seconds" % seconds, "%s 秒内没有响应" % seconds)
+    if isinstance(exc, (requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema,
+                        requests.exceptions.InvalidURL)):
+        return ("the URL is not valid (it must start with https://)", "URL 无效（须以 https:// 开头）")
+    text = str(exc)
+    for needles, en, zh in _NETWORK_REASONS:
+        if any(needle in text for needle in needles):
+            return en, zh
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "the TLS connection failed", "TLS 连接失败"
+    return "the connection failed", "连接失败"
+
+
 def _not_sent(exc):
     """True when a requests exception shows the request never left this machine."""
     if isinstance(exc, requests.exceptions.ConnectTimeout):
@@ -345,22 +378,22 @@ class WecomClient(object):
         return data
 
     def _network_error(self, path, exc):
-        text = self._scrub("%s: %s" % (type(exc).__name__, exc), self._last_token)
-        if len(text) > 300:
-            text = text[:300] + "..."
+        """A plain sentence (the URL, without its query, and why), never the exception's text:
+        requests' messages are Python object reprs, and they may quote the query's secrets."""
+        url = self._url(path)
+        en, zh = network_reason(exc, self.timeout)
+        errmsg, errmsg_zh = "could not reach %s: %s" % (url, en), "无法访问 %s：%s" % (url, zh)
         if isinstance(exc, requests.exceptions.SSLError):
-            return WecomNetworkError("TLS error talking to WeCom (%s)" % text, path=path,
-                                     transient=False, maybe_delivered=False)
+            return WecomNetworkError(errmsg, path=path, transient=False, maybe_delivered=False,
+                                     errmsg_zh=errmsg_zh)
         if isinstance(exc, (requests.exceptions.Timeout, requests.exceptions.ConnectionError,
                             requests.exceptions.ChunkedEncodingError,
                             requests.exceptions.ContentDecodingError)):
-            not_sent = _not_sent(exc)
-            kind = "timeout" if isinstance(exc, requests.exceptions.Timeout) else "connection error"
-            return WecomNetworkError("%s (%s)" % (kind, text), path=path, transient=True,
-                                     maybe_delivered=not not_sent)
+            return WecomNetworkError(errmsg, path=path, transient=True,
+                                     maybe_delivered=not _not_sent(exc), errmsg_zh=errmsg_zh)
         # invalid URL, missing schema, ...: a configuration problem, nothing was sent
-        return WecomNetworkError("request could not be sent (%s)" % text, path=path,
-                                 transient=False, maybe_delivered=False)
+        return WecomNetworkError(errmsg, path=path, transient=False, maybe_delivered=False,
+                                 errmsg_zh=errmsg_zh)
 
     def _scrub(self, text, token=None):
         """Remove the secret, tokens and query-string credentials from a text."""

@@ -459,11 +459,12 @@ class WecomNetworkError(WecomError):
     """
 
     def __init__(self, errmsg="", path="", http_status=None, response=None, transient=True,
-                 maybe_delivered=True):
+                 maybe_delivered=True, errmsg_zh=None):
         super(WecomNetworkError, self).__init__(
             errmsg=errmsg, errcode=None, path=path, response=response, http_status=http_status)
         self._transient = transient
         self.maybe_delivered = maybe_delivered
+        self.errmsg_zh = errmsg_zh or errmsg
 
     @property
     def transient(self):
@@ -491,7 +492,7 @@ class WecomNetworkError(WecomError):
 
     def _format_zh(self):
         return "企业微信网络错误%s：%s。%s" % (
-            (" (%s)" % self.path) if self.path else "", self.errmsg.rstrip("."),
+            (" (%s)" % self.path) if self.path else "", self.errmsg_zh.rstrip("."),
             self.explanation["zh"])
 
 
