@@ -55,6 +55,7 @@ class ResConfigSettings(models.TransientModel):
     # name of the environment variable overriding each setting, empty when none does
     wecom_last_runs = fields.Text("Last runs", readonly=True)
     wecom_last_contact_change = fields.Datetime("Last contact change received", readonly=True)
+    wecom_directory_health = fields.Text("Directory health", readonly=True)
     wecom_corp_id_env = fields.Char("Overridden by", readonly=True)
     wecom_agent_id_env = fields.Char("Overridden by", readonly=True)
     wecom_secret_env = fields.Char("Overridden by", readonly=True)
@@ -103,7 +104,8 @@ class ResConfigSettings(models.TransientModel):
                          % {"kind": kinds[kind], "status": statuses[log.status], "when": when.strftime("%Y-%m-%d %H:%M"),
                             "done": log.success_count, "total": log.total_count, "failed": log.failed_count})
         event = self.env["wecom.callback.event"].sudo().search([], order="id desc", limit=1)
-        return {"wecom_last_runs": "\n".join(lines), "wecom_last_contact_change": event.create_date or False}
+        return {"wecom_last_runs": "\n".join(lines), "wecom_last_contact_change": event.create_date or False,
+                "wecom_directory_health": self.env["wecom.directory.health"]._describe_last()}
 
     def _wecom_is_admin(self):
         return self.env.user._is_superuser() or self.env.user.has_group(SYSTEM)

@@ -21,6 +21,7 @@ from ..sync.events import apply_events as apply_contact_events
 from ..sync.outcome import SyncOutcome, SyncRefused
 from ..sync.history import MemberHistory
 from ..sync.writers import DepartmentWriter, TagWriter, UserWriter
+from ..wecom import health
 from ..wecom.directory import fetch_departments, fetch_tags, fetch_users
 from ..wecom.errors import WecomError
 from ..jobs.runner import run_after_response
@@ -265,6 +266,8 @@ class WecomSyncService(models.AbstractModel):
                 history = MemberHistory(env, setup.log_id, "sync")
                 outcome.merge(report.written(UserWriter(env, threshold, history).apply(users, departments)))
                 env["wecom.user"]._link_odoo_users(setup.user_match)
+                # what WeCom withholds, from what was just read: the settings page shows it
+                env["wecom.directory.health"]._store(health.from_directory(departments, users, contact is not None))
             if "tag" in kinds:
                 tags = fetch_tags(app)
                 report.fetched(_("Tags"), len(tags))

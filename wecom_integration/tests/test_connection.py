@@ -26,7 +26,7 @@ class TestConnection(WecomTransactionCase):
         self.assertTrue(result.success, result.summary)
         self.assertIn("Contact-sync secret: OK", result.summary)
         self.assertEqual(self.emulator.calls("gettoken"), 2, "one token per secret")
-        self.assertEqual(self.emulator.calls("user/list_id"), 1)
+        self.assertEqual(self.emulator.calls("user/list_id"), 2, "the check, then the health of the whole directory")
 
     def test_wrong_secret_is_explained(self):
         result = self.run_test(wecom_secret="not-the-secret")
@@ -71,3 +71,45 @@ class TestConnection(WecomTransactionCase):
         action = self.env["wecom.connection.test"].with_context(lang="zh_CN")._run(settings)
         summary = self.env["wecom.connection.test"].browse(action["res_id"]).summary
         self.assertIn("企业微信接口错误 [40001]", summary)
+
+    def test_directory_health_counts_the_range_and_says_what_is_withheld(self):
+        self.set_wecom_params(contact_secret=self.emulator.contact_secret)
+        self.emulator.app.visible_parties = [3]  # 华东区 and its four stores
+        summary = self.run_test().summary
+        self.assertIn("Directory health:", summary)
+        self.assertIn("The app secret sees 5 of the 20 departments and ", summary)
+        self.assertIn("Departments outside the app's visible range (15): ", summary)
+        # a privacy-restricted app (created after 2022-06-20) reads these empty for everyone
+        self.assertIn("Mobile, Email, Business email, Avatar URL, Gender came back empty for all ", summary)
+        self.assertIn("2022-06-20", summary)
+
+    def test_directory_health_without_the_contact_secret_says_how_to_compare(self):
+        self.emulator.app.privacy_restricted = False
+        summary = self.run_test().summary
+        self.assertIn("Set the contact-sync secret to compare them with the whole directory.", summary)
+        self.assertIn("nothing is withheld", summary)
+
+    def test_the_ip_wecom_saw_is_named(self):
+        self.emulator.inject_fault("gettoken", kind="errcode", errcode=60020, count=1)
+        summary = self.run_test().summary
+        self.assertRegex(summary, r"WeCom saw this server as IP [0-9.]+: add it to the app's trusted IPs")
+
+    def test_an_unreachable_url_is_said_plainly(self):
+        summary = self.run_test(wecom_base_url="http://127.0.0.1:9/cgi-bin").summary
+        self.assertIn("could not reach http://127.0.0.1:9/cgi-bin/gettoken: the connection was refused", summary)
+        self.assertNotIn("object at 0x", summary)
+        self.assertNotIn("HTTPConnectionPool", summary)
+
+    def test_the_settings_page_keeps_the_last_syncs_health(self):
+        self.emulator.app.visible_parties = [3]
+        self.set_wecom_params(contact_secret=self.emulator.contact_secret)
+        self.env["wecom.sync.service"].sync_all()
+        text = self.env["res.config.settings"].create({}).wecom_directory_health
+        self.assertIn("From the sync of ", text)
+        self.assertIn("The app secret sees 5 of the 20 departments", text)
+        self.assertIn("came back empty for all", text)
+        if not self.env["res.lang"].search([("code", "=", "zh_CN")]):
+            self.env["base.language.install"].create({"lang": "zh_CN"}).lang_install()
+        self.env["ir.translation"].load_module_terms(["wecom_integration"], ["zh_CN"])
+        zh = self.env["res.config.settings"].with_context(lang="zh_CN").create({}).wecom_directory_health
+        self.assertNotIn("came back empty", zh, "worded in the reader's language")

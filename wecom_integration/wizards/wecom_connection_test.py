@@ -2,7 +2,8 @@
 from odoo import _, api, fields, models
 
 from ..compat import form_action
-from ..wecom.errors import WecomError, language_of
+from ..wecom import health
+from ..wecom.errors import WecomError, caller_ip, language_of
 
 
 class WecomConnectionTest(models.TransientModel):
@@ -25,6 +26,15 @@ class WecomConnectionTest(models.TransientModel):
                 success = False
                 lines.append(_("%(label)s: FAILED\n  %(error)s")
                              % {"label": label, "error": error.describe(language_of(self.env.lang))})
+                ip = caller_ip(error.errmsg or "") if error.errcode == 60020 else None
+                if ip:
+                    lines.append("  " + self.env["wecom.directory.health"]._ip_line(ip))
+        if success:
+            config = self.env["wecom.config"]
+            report = health.check(config._get_client("app", settings),
+                                  config._get_client("contact", settings) if settings["contact_secret"] else None)
+            lines.append(_("Directory health:"))
+            lines.extend("  " + line for line in self.env["wecom.directory.health"]._describe(report))
         if not settings["agent_id"]:
             lines.append(_("Agent ID: not set. Directory sync works, but messages cannot be sent."))
         lines.insert(0, _("Connection OK.") if success else _("Connection FAILED."))
