@@ -605,7 +605,7 @@ def run(registry, emulator, emulator_start, overall):
                "autovacuum off on the mirror tables meanwhile); rows = inserted/updated/deleted "
                "(pg_stat_xact_user_tables); q/1k = SQL queries (cr.sql_log_count) per 1000 members")
     out.append("")
-    out.append("Fetch (the addon's fetcher, app secret: department/list, then user/list per department, 4 threads)")
+    out.append("Fetch (the addon's fetcher, app secret: department/list, then user/list per department, adaptive concurrency from 4)")
     out.append("  full fetch             %s   WeCom calls %s" % (seconds(fetch0_time), calls_text(fetch0_calls)))
     out.append("  refetch after the change %s   WeCom calls %s" % (seconds(fetch1_time), calls_text(fetch1_calls)))
     for label, calls, depts in (("full fetch", fetch0_calls, dept0), ("refetch", fetch1_calls, dept1)):

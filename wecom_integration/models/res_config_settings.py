@@ -24,6 +24,16 @@ class ResConfigSettings(models.TransientModel):
              "with department/simplelist and user/list_id. Leave empty to keep the stored secret.")
     wecom_base_url = fields.Char("API Base URL", help="https://qyapi.weixin.qq.com/cgi-bin, or the emulator's URL.")
     wecom_timeout = fields.Integer("API Timeout (seconds)")
+    wecom_fetch_mode = fields.Selection(
+        [("auto", "Automatic"), ("export", "Export jobs"), ("per_department", "Per department")],
+        string="Member fetch for full syncs",
+        help="Export jobs read the whole directory in a handful of WeCom calls (files encrypted with a key "
+             "chosen for each job); per department makes one user/list call per department. Automatic uses "
+             "export jobs for a large directory. A failed export falls back to per department in the same run.")
+    wecom_export_threshold = fields.Integer(
+        "Export threshold (members)",
+        help="In automatic mode, a sync uses export jobs once the mirror has this many members or the "
+             "directory a tenth as many departments.")
     wecom_archive_threshold = fields.Integer(
         "Archive safety threshold (%)",
         help="A sync that would archive more than this share of the departments, members or tags "
@@ -64,6 +74,8 @@ class ResConfigSettings(models.TransientModel):
     wecom_timeout_env = fields.Char("Overridden by", readonly=True)
     wecom_callback_token_env = fields.Char("Overridden by", readonly=True)
     wecom_callback_aes_key_env = fields.Char("Overridden by", readonly=True)
+    wecom_fetch_mode_env = fields.Char("Overridden by", readonly=True)
+    wecom_export_threshold_env = fields.Char("Overridden by", readonly=True)
 
     @api.model
     def get_values(self):
@@ -84,6 +96,8 @@ class ResConfigSettings(models.TransientModel):
         res["wecom_archive_threshold"] = int(config._get_archive_threshold())
         res["wecom_user_match"] = config._get_user_match()
         res["wecom_message_lang"] = config._get_message_lang()
+        threshold = res["wecom_export_threshold"]
+        res["wecom_export_threshold"] = int(threshold) if threshold and str(threshold).isdigit() else 0
         timeout = res["wecom_timeout"]
         res["wecom_timeout"] = int(float(timeout)) if timeout and timeout.replace(".", "", 1).isdigit() else 0
         return res
@@ -116,8 +130,10 @@ class ResConfigSettings(models.TransientModel):
     def _wecom_form_values(self):
         """The values typed in the form, as strings keyed by setting name (empty = not given)."""
         self.ensure_one()
-        values = {name: (self["wecom_" + name] or "").strip() for name in ENV_VARS if name != "timeout"}
+        values = {name: (self["wecom_" + name] or "").strip() for name in ENV_VARS
+                  if name not in ("timeout", "export_threshold")}
         values["timeout"] = str(self.wecom_timeout)
+        values["export_threshold"] = str(max(self.wecom_export_threshold, 0))
         return values
 
     def set_values(self):

@@ -30,12 +30,20 @@ ENV_VARS = OrderedDict([
     # contact-change callbacks: the Token and EncodingAESKey set in the WeCom admin console
     ("callback_token", ("WECOM_CALLBACK_TOKEN", "WECHAT_CALLBACK_TOKEN")),
     ("callback_aes_key", ("WECOM_CALLBACK_AES_KEY", "WECHAT_ENCODING_AES_KEY")),
+    # how a full sync fetches the members: auto, export (WeCom's export jobs) or per_department
+    ("fetch_mode", ("WECOM_FETCH_MODE",)),
+    # auto uses export jobs from this many members in the mirror, or a tenth as many departments
+    ("export_threshold", ("WECOM_EXPORT_THRESHOLD",)),
 ])
 SECRET_SETTINGS = ("secret", "contact_secret", "callback_token", "callback_aes_key")
 USER_MATCH_MODES = ("off", "login", "email", "mobile")
 DEFAULT_DUPLICATE_CHECK_INTERVAL = 1800
 DEFAULT_ARCHIVE_THRESHOLD = 20
-DEFAULTS = {"base_url": DEFAULT_BASE_URL, "timeout": str(DEFAULT_TIMEOUT)}
+FETCH_MODES = ("auto", "export", "per_department")
+DEFAULT_EXPORT_THRESHOLD = 10000
+DEFAULT_EXPORT_MAX_WAIT = 600  # seconds an export job may take before the sync falls back
+DEFAULTS = {"base_url": DEFAULT_BASE_URL, "timeout": str(DEFAULT_TIMEOUT), "fetch_mode": "auto",
+            "export_threshold": str(DEFAULT_EXPORT_THRESHOLD)}
 
 
 def env_override(name):
@@ -114,6 +122,13 @@ class WecomConfig(models.AbstractModel):
             raise UserError(_("The callback EncodingAESKey must be the 43 letters and digits shown in the WeCom admin "
                               "console, got %(length)s characters in the %(origin)s.")
                             % {"length": len(aes_key), "origin": origin("callback_aes_key")})
+        if settings["fetch_mode"] not in FETCH_MODES:
+            raise UserError(_("The member fetch mode must be one of %(modes)s, got %(value)r in the %(origin)s.")
+                            % {"modes": ", ".join(FETCH_MODES), "value": settings["fetch_mode"],
+                               "origin": origin("fetch_mode")})
+        if not settings["export_threshold"].isdigit():
+            raise UserError(_("The export threshold must be a whole number of members, got %(value)r in the "
+                              "%(origin)s.") % {"value": settings["export_threshold"], "origin": origin("export_threshold")})
         if not settings["base_url"].startswith(("http://", "https://")):
             raise UserError(_("The WeCom API base URL must start with http:// or https://, got %(value)r in the "
                               "%(origin)s.") % {"value": settings["base_url"], "origin": origin("base_url")})
@@ -209,6 +224,13 @@ class WecomConfig(models.AbstractModel):
             if lang in installed:
                 return lang
         return "en_US"
+
+    @api.model
+    def _get_export_max_wait(self):
+        """Seconds an export job may take before the sync gives it up and fetches per department
+        (technical parameter ``wecom_integration.export_max_wait``)."""
+        raw = self._get_stored("export_max_wait")
+        return int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_EXPORT_MAX_WAIT
 
     @api.model
     def _get_user_match(self):

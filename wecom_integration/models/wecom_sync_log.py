@@ -34,6 +34,13 @@ class WecomSyncLog(models.Model):
     success_count = fields.Integer("Succeeded", compute="_compute_success_count", store=True,
                                    help="Records synced without error (total minus failed), as in the original API.")
     error_message = fields.Text(readonly=True)
+    fetch_mode = fields.Selection(
+        [("export", "Export jobs"), ("per_department", "Per department"),
+         ("fallback", "Per department, after a failed export")], "Members fetched", readonly=True,
+        help="How this run read the members from WeCom: through WeCom's export jobs (a few calls), or one "
+             "user/list call per department.")
+    fetch_note = fields.Text("Why the export was not used", readonly=True,
+                             help="Set when an export failed and the run fetched the members per department instead.")
     error_ids = fields.One2many("wecom.sync.item.error", "log_id", "Item errors", readonly=True)
     start_date = fields.Datetime("Started", readonly=True, default=fields.Datetime.now)
     end_date = fields.Datetime("Finished", readonly=True)

@@ -22,7 +22,8 @@ from ..sync.outcome import SyncOutcome, SyncRefused
 from ..sync.history import MemberHistory
 from ..sync.writers import DepartmentWriter, TagWriter, UserWriter
 from ..wecom import health
-from ..wecom.directory import fetch_departments, fetch_tags, fetch_users
+from ..wecom.directory import fetch_departments, fetch_tags, fetch_users, fetch_users_export
+from ..wecom.export import ExportFailed, ExportReader
 from ..wecom.errors import WecomError
 from ..jobs.runner import run_after_response
 from ..exceptions import WecomSyncBusy, WecomSyncError
@@ -50,7 +51,10 @@ PERMISSION_GROUPS = {
 }
 RETRY_DELAYS = (120, 600, 1800)  # seconds before automatic retries 1, 2 and 3
 # what a run's work is given: the WeCom clients and the settings read once for the run
-RunSetup = namedtuple("RunSetup", "app contact threshold user_match progress log_id")
+RunSetup = namedtuple("RunSetup", "app contact threshold user_match progress log_id fetch record")
+# how a run fetches the members: mode (auto / export / per_department), the auto threshold in members,
+# the longest wait for an export job
+FetchSettings = namedtuple("FetchSettings", "mode threshold max_wait")
 
 
 class RunReport(object):
@@ -60,6 +64,10 @@ class RunReport(object):
 
     def __init__(self, publish):
         self.publish, self.lines, self.label, self.count = publish, [], None, 0
+
+    def note(self, text):
+        self.lines.append(text)
+        self.publish("\n".join(self.lines))
 
     def fetched(self, label, count):
         self.label, self.count = label, count
@@ -74,6 +82,39 @@ class RunReport(object):
                              "unchanged": outcome.unchanged, "failed": outcome.failed})
         self.publish("\n".join(self.lines))
         return outcome
+
+
+def _use_export(env, fetch, departments):
+    """Whether a full sync reads the members through export jobs."""
+    if fetch.mode != "auto":
+        return fetch.mode == "export"
+    threshold = max(fetch.threshold, 1)
+    if len(departments) * 10 >= threshold:
+        return True
+    env.cr.execute("SELECT count(*) FROM wecom_user")
+    return env.cr.fetchone()[0] >= threshold
+
+
+def _fetch_members(env, setup, departments, report):
+    """The members of a full sync: through export jobs for a large directory (or when the settings say
+    so), else one user/list per department; a failed export falls back to the latter in the same run,
+    and the log says which path was used and why."""
+    if not _use_export(env, setup.fetch, departments):
+        setup.record({"fetch_mode": "per_department"})
+        return fetch_users(setup.app, departments, setup.contact)
+    try:
+        users = fetch_users_export(setup.app, setup.contact, ExportReader(setup.app, max_wait=setup.fetch.max_wait))
+    except (ExportFailed, KeyError, TypeError, ValueError, AttributeError) as error:
+        reason = getattr(error, "reason", "format")
+        detail = str(error) if isinstance(error, ExportFailed) else "%s: %s" % (type(error).__name__, error)
+        _logger.warning("WeCom export of the members failed (%s: %s): fetching per department instead", reason, detail)
+        note = (_("The export job failed (%(reason)s: %(detail)s); the members were fetched per department instead.")
+                % {"reason": reason, "detail": detail})
+        report.note(note)
+        setup.record({"fetch_mode": "fallback", "fetch_note": note})
+        return fetch_users(setup.app, departments, setup.contact)
+    setup.record({"fetch_mode": "export"})
+    return users
 
 
 class WecomSyncService(models.AbstractModel):
@@ -231,7 +272,10 @@ class WecomSyncService(models.AbstractModel):
             setup = RunSetup(app=config._get_client("app", settings),
                               contact=config._get_client("contact", settings) if settings["contact_secret"] else None,
                               threshold=config._get_archive_threshold(), user_match=config._get_user_match(),
-                              progress=lambda text: self._log_write(log_id, {"progress": text}), log_id=log_id)
+                              progress=lambda text: self._log_write(log_id, {"progress": text}), log_id=log_id,
+                              fetch=FetchSettings(settings["fetch_mode"], int(settings["export_threshold"]),
+                                                  config._get_export_max_wait()),
+                              record=lambda values: self._log_write(log_id, values))
             outcome = SyncOutcome()
             env = self.sudo().env  # permission checked above; the mirror is system data
             with self.env.cr.savepoint():
@@ -261,7 +305,7 @@ class WecomSyncService(models.AbstractModel):
                 report.fetched(_("Departments"), len(departments))
                 outcome.merge(report.written(DepartmentWriter(env, threshold).apply(departments)))
             if "user" in kinds:
-                users = fetch_users(app, departments, contact)
+                users = _fetch_members(env, setup, departments, report)
                 report.fetched(_("Members"), len(users))
                 history = MemberHistory(env, setup.log_id, "sync")
                 outcome.merge(report.written(UserWriter(env, threshold, history).apply(users, departments)))

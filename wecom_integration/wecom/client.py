@@ -229,6 +229,9 @@ class WecomClient(object):
         self.logger = logger or _logger
         self.token_key = token_key_for(self.corp_id, self._secret)
         self._last_token = None      # only used to scrub it from error texts
+        # callable(errcode, path) -> seconds to wait or None, told of every 45009 / 45033 before
+        # its retry (directory.AdaptiveConcurrency)
+        self.on_rate_limit = None
 
     def __repr__(self):
         return "<WecomClient corp_id=%s agent_id=%s key=%s>" % (
@@ -336,6 +339,12 @@ class WecomClient(object):
                 schedule = (self.rate_limit_backoff if errcode in RATE_LIMIT_ERRCODES
                             else self.backoff)
                 wait = _wait(schedule, retries)
+                listener = self.on_rate_limit
+                if listener is not None and errcode in RATE_LIMIT_ERRCODES:
+                    # an adaptive caller lowers its concurrency and may choose a shorter wait
+                    chosen = listener(errcode, path)
+                    if chosen is not None:
+                        wait = chosen
                 retries += 1
                 self.logger.warning("WeCom %s errcode %s, attempt %d: retrying in %.1fs",
                                     path, errcode, attempt, wait)
