@@ -1,7 +1,9 @@
 """(Runs after test_directory_sync.py, whose sync fills the mirror.) Daily-use screens as an administrator meets them, against `make run`'s stack: the new API key
 dialog with its Copy buttons, the member list without an Archive action, sending from the
 Messages menu (no red size errors before typing; the message then replaces the screen), and the
-settings' language of business messages. Started by tests/browser/run.sh; screenshots in
+settings' language of business messages; a member's Messages button and a message's recipients
+and send calls; the directory health (settings and Test connection); the same screens in Chinese.
+Started by tests/browser/run.sh; screenshots in
 .local/screenshots/.
 """
 from playwright.sync_api import expect
