@@ -1,5 +1,8 @@
-"""Odoo users show the WeCom member they are linked to."""
+"""Odoo users show the WeCom member they are linked to, and sign in with WeCom's one-time
+credentials (wecom.login.token)."""
 from odoo import api, fields, models
+
+from ..compat import credential_password
 
 
 class ResUsers(models.Model):
@@ -15,3 +18,11 @@ class ResUsers(models.Model):
     def _compute_wecom_userid(self):
         for user in self:
             user.wecom_userid = user.sudo().wecom_user_ids[:1].userid or False
+
+    def check_credentials(self, *args, **kwargs):
+        """A live one-time credential issued by the WeCom sign-in counts as the password (once);
+        anything else goes to Odoo's check. Odoo 11 names it check_credentials(password); 12.0+
+        _check_credentials: see compat.credential_password."""
+        if self.env["wecom.login.token"]._consume(self.env.uid, credential_password(*args)):
+            return None
+        return super(ResUsers, self).check_credentials(*args, **kwargs)
