@@ -214,3 +214,37 @@ class TestLogin(MirrorMixin, EmulatorMixin, SharedCursorHttpCase):
         state = self.start(session, "/wecom/login?" + urllib.parse.urlencode({"redirect": "//evil.example/x"}))
         done = self.finish(session, self.approve(state))
         self.assertEqual(done.headers["Location"].replace(self.odoo, ""), "/web")
+
+
+class TestLoginToken(EmulatorMixin, SharedCursorHttpCase):
+    """The one-time credential: once, only for its user, only while fresh; passwords still work."""
+
+    def setUp(self):
+        super(TestLoginToken, self).setUp()
+        self.user = make_user(self.env, "wecom_login_tok")
+        self.other = make_user(self.env, "wecom_login_tok2")
+        self.Token = self.env["wecom.login.token"]
+
+    def test_once_and_only_for_its_user(self):
+        raw = self.Token._issue(self.user)
+        self.assertFalse(self.Token.search([("token_hash", "=", raw)]), "stored hashed")
+        self.assertFalse(self.Token._consume(self.other.id, raw), "another user's credential")
+        self.assertFalse(self.Token._consume(self.user.id, raw), "gone after a wrong attempt too")
+        raw = self.Token._issue(self.user)
+        self.assertTrue(self.Token._consume(self.user.id, raw))
+        self.assertFalse(self.Token._consume(self.user.id, raw), "used once")
+        self.assertFalse(self.Token._consume(self.user.id, "wecom-login:guess"))
+
+    def test_expired_credential_is_refused(self):
+        raw = self.Token._issue(self.user)
+        self.Token.search([("user_id", "=", self.user.id)]).write({"expires_at": "2000-01-01 00:00:00"})
+        self.assertFalse(self.Token._consume(self.user.id, raw))
+
+    def test_authentication_consumes_it_and_passwords_still_work(self):
+        db = self.env.cr.dbname
+        Users = self.registry["res.users"]
+        raw = self.Token._issue(self.user)
+        self.assertEqual(Users._login(db, "wecom_login_tok", raw), self.user.id)
+        self.assertFalse(Users._login(db, "wecom_login_tok", raw), "replayed")
+        self.assertEqual(Users._login(db, "wecom_login_tok", "wecom_login_tok-pw"), self.user.id)
+        self.assertFalse(Users._login(db, "wecom_login_tok", "wrong"))
