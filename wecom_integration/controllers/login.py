@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 
 from odoo import SUPERUSER_ID, api, http
 from odoo.addons.web.controllers.main import Home
+from odoo.exceptions import UserError
 from odoo.http import request
 from odoo.tools import html_escape
 
@@ -76,7 +77,12 @@ class WecomLoginController(http.Controller):
             return werkzeug.utils.redirect(target, 303)
         if not _enabled(env):
             return werkzeug.utils.redirect("/web/login?" + urllib.parse.urlencode({"redirect": target}), 303)
-        settings = env["wecom.config"]._get_settings()
+        try:
+            settings = env["wecom.config"]._get_settings()
+        except UserError as error:
+            env["wecom.login.log"]._record("refused", "not_configured", detail=str(error),
+                                           ip=request.httprequest.remote_addr)
+            return self._refusal_page(env, "not_configured")
         state = secrets.token_hex(16)
         flow = "oauth" if in_wecom(request.httprequest) else "weblogin"
         request.session[SESSION_KEY] = {"state": state, "redirect": target, "flow": flow}
@@ -164,7 +170,7 @@ class WecomLoginController(http.Controller):
                 u"content=\"width=device-width, initial-scale=1\"><title>%(title)s</title></head>"
                 u"<body style=\"font-family: sans-serif; margin: 2em;\"><h1>%(title)s</h1>"
                 u"<p class=\"wecom-login-refusal\" data-reason=\"%(reason)s\">%(text)s</p>"
-                u"<p><a href=\"/web/login\">%(other)s</a></p></body></html>") % {
+                u"<p><a href=\"/web/login?no_wecom=1\">%(other)s</a></p></body></html>") % {
                     "title": html_escape(lang_env["wecom.login.log"]._reason_text("title")),
                     "reason": html_escape(reason), "text": html_escape(text),
                     "other": html_escape(lang_env["wecom.login.log"]._reason_text("other"))}

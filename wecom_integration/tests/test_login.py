@@ -107,6 +107,13 @@ class TestLogin(MirrorMixin, EmulatorMixin, SharedCursorHttpCase):
         page = self.browser().get(self.odoo + "/web/login", timeout=20)
         self.assertIn("/wecom/login?redirect=", page.text)
         self.assertIn("Log in with WeCom", page.text)
+        # inside WeCom the form is skipped, unless asked for (the refusal page's link)
+        inside = self.browser(in_wecom=True)
+        self.assertIn("/wecom/login?redirect=", inside.get(self.odoo + "/web/login", allow_redirects=False,
+                                                           timeout=20).headers["Location"])
+        form = inside.get(self.odoo + "/web/login?no_wecom=1", allow_redirects=False, timeout=20)
+        self.assertEqual(form.status_code, 200)
+        self.assertIn('name="password"', form.text)
         self.set_wecom_params(login_enabled="0")
         page = self.browser().get(self.odoo + "/web/login", timeout=20)
         self.assertNotIn("/wecom/login?redirect=", page.text)
@@ -173,6 +180,7 @@ class TestLogin(MirrorMixin, EmulatorMixin, SharedCursorHttpCase):
         refused = self.finish(session, self.approve(self.start(session)))
         self.assert_refused(refused, "member_disabled")
         self.assertIn("disabled", refused.text)
+        self.assertIn("/web/login?no_wecom=1", refused.text, "a way to the password form, also inside WeCom")
         self.assertFalse(self.signed_in(session))
 
     def test_inactive_odoo_user_is_refused(self):
