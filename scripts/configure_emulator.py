@@ -16,6 +16,25 @@ from urllib.request import Request, urlopen
 import odoo
 
 MESSAGING_AGENT_ID = 1000002  # the emulator's default self-built app
+# demo members who get an Odoo user (login = userid, no password: they sign in with WeCom)
+DEMO_LOGIN_MEMBERS = (("zhangwei", "张伟"), ("liuyan", "刘艳"), ("wangqiang", "王强"))
+
+
+def link_demo_members(env):
+    """Odoo users for a few demo members, linked to their member (now, when the mirror has them,
+    else by the first sync: "Login = userid"), so that "Log in with WeCom" works on `make run`."""
+    users = env["res.users"].with_context(active_test=False, no_reset_password=True)
+    created = []
+    for userid, name in DEMO_LOGIN_MEMBERS:
+        user = users.search([("login", "=", userid)], limit=1)
+        if not user:
+            user = users.create({"login": userid, "name": name, "groups_id": [(6, 0, [
+                env.ref("base.group_user").id, env.ref("wecom_integration.wecom_group_user").id])]})
+            created.append(userid)
+        member = env["wecom.user"].with_context(active_test=False).search([("userid", "=", userid)], limit=1)
+        if member and not member.odoo_user_id:
+            member.odoo_user_id = user
+    return created
 
 
 def random_text(length):
@@ -51,10 +70,15 @@ def main(cfg, db, emulator_url, odoo_url=None):
             for name, value in [("corp_id", corp["corpid"]), ("agent_id", str(app["agentid"])),
                                 ("secret", app["secret"]), ("contact_secret", corp["contact_sync"]["secret"]),
                                 ("base_url", emulator_url + "/cgi-bin"), ("timeout", "10"),
-                                ("callback_token", random_text(32)), ("callback_aes_key", random_text(43))]:
+                                ("callback_token", random_text(32)), ("callback_aes_key", random_text(43)),
+                                # Log in with WeCom: the emulator's OAuth and QR pages stand in for WeCom's
+                                ("oauth_url", emulator_url), ("sso_url", emulator_url), ("login_enabled", "1")]:
                 if not config._get_stored(name):
                     config._set_stored(name, value)
                     filled.append(name)
+            created = link_demo_members(config.env)
+            if created:
+                filled.append("Odoo users for %s" % ", ".join(created))
     if filled:
         print("pointed %s at the emulator corp %s: %s" % (db, corp["corpid"], ", ".join(filled)))
 

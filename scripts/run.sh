@@ -62,6 +62,7 @@ cat <<MSG
   WeCom         $backend
 $( real_corp || echo "  Inbox         http://127.0.0.1:$EMULATOR_PORT/   (messages as members receive them)")
   Settings      WeCom > Configuration > Settings (Test connection)
+$( real_corp || echo "  WeCom login   http://127.0.0.1:$ODOO_PORT/web/login > Log in with WeCom (scan as 张伟, 刘艳 or 王强)")
   Logs          ${ODOO_LOG#$ROOT/}$( real_corp || echo ", ${EMULATOR_LOG#$ROOT/}")
 
   Ctrl-C stops everything.

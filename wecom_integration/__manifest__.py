@@ -30,6 +30,7 @@
         "views/wecom_message_views.xml",
         "data/wecom_message_data.xml",
         "views/wecom_api_key_views.xml",
+        "views/wecom_login_log_views.xml",
         "views/wecom_menus.xml",
         "views/res_config_settings_views.xml",
         "wizards/wecom_connection_test_views.xml",

@@ -81,3 +81,14 @@ def record_url(base_url, record):
 def set_request_user(request, uid):
     """Make the current request act as ``uid`` (an API key's owner). 17.0: ``request.update_env(user=uid)``."""
     request.uid = uid
+
+
+# ---------------------------------------------------------------------------- authentication
+def credential_password(*args):
+    """The password given to Odoo's credential check. Odoo 11: ``check_credentials(self, password)``
+    (res_users.py overrides it); 12.0-16.0 rename it ``_check_credentials(self, password)``. 17.0:
+    ``_check_credentials(self, credential, env)`` with ``credential = {"type": "password",
+    "login": .., "password": ..}``, and it returns an auth-info dict ({"uid", "auth_method",
+    "mfa"}) that the override must return too."""
+    first = args[0] if args else None
+    return first.get("password") if isinstance(first, dict) else first

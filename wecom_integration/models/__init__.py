@@ -19,3 +19,5 @@ from . import wecom_message_recipient
 from . import wecom_api_key
 from . import wecom_json_api
 from . import res_users
+from . import wecom_login_token
+from . import wecom_login_log

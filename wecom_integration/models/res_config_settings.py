@@ -6,7 +6,7 @@ means "keep the stored one", and the fields are restricted to system administrat
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from .wecom_config import CALLBACK_PATH, DEFAULTS, ENV_VARS, SECRET_SETTINGS, env_override
+from .wecom_config import CALLBACK_PATH, DEFAULTS, ENV_VARS, LOGIN_TOGGLES, SECRET_SETTINGS, env_override
 
 SYSTEM = "base.group_system"
 
@@ -58,6 +58,24 @@ class ResConfigSettings(models.TransientModel):
         "Callback URL", readonly=True,
         help="The URL to enter in the WeCom admin console: WeCom posts every contact change there and "
              "Odoo applies it at once.")
+    wecom_oauth_url = fields.Char(
+        "OAuth URL", help="Host of WeCom's authorize page opened inside WeCom: https://open.weixin.qq.com, or "
+                          "the emulator's URL.")
+    wecom_sso_url = fields.Char(
+        "Web login URL", help="Host of WeCom's web login (QR code) page: https://login.work.weixin.qq.com, or "
+                              "the emulator's URL.")
+    wecom_login_enabled = fields.Boolean(
+        "Log in with WeCom",
+        help="Members linked to an active Odoo user sign in with WeCom: at once inside WeCom, with a QR code on "
+             "a desktop. Links sent to WeCom open signed in.")
+    wecom_login_create_portal = fields.Boolean(
+        "Create portal users for members without a user",
+        help="An active member with no Odoo user gets a portal user at the first sign-in. Internal users are "
+             "never created this way.")
+    wecom_login_consent = fields.Boolean(
+        "Ask consent for private fields",
+        help="At sign-in, ask the member to share mobile, email and avatar, which WeCom withholds from apps "
+             "created after 2022-06-20; they are filled on the member, nothing is cleared.")
     wecom_secret_set = fields.Boolean("App secret stored", readonly=True)
     wecom_callback_token_set = fields.Boolean("Callback token stored", readonly=True)
     wecom_callback_aes_key_set = fields.Boolean("Callback key stored", readonly=True)
@@ -72,6 +90,8 @@ class ResConfigSettings(models.TransientModel):
     wecom_contact_secret_env = fields.Char("Overridden by", readonly=True)
     wecom_base_url_env = fields.Char("Overridden by", readonly=True)
     wecom_timeout_env = fields.Char("Overridden by", readonly=True)
+    wecom_oauth_url_env = fields.Char("Overridden by", readonly=True)
+    wecom_sso_url_env = fields.Char("Overridden by", readonly=True)
     wecom_callback_token_env = fields.Char("Overridden by", readonly=True)
     wecom_callback_aes_key_env = fields.Char("Overridden by", readonly=True)
     wecom_fetch_mode_env = fields.Char("Overridden by", readonly=True)
@@ -98,6 +118,8 @@ class ResConfigSettings(models.TransientModel):
         res["wecom_message_lang"] = config._get_message_lang()
         threshold = res["wecom_export_threshold"]
         res["wecom_export_threshold"] = int(threshold) if threshold and str(threshold).isdigit() else 0
+        for name in LOGIN_TOGGLES:
+            res["wecom_" + name] = config._get_login_flag(name)
         timeout = res["wecom_timeout"]
         res["wecom_timeout"] = int(float(timeout)) if timeout and timeout.replace(".", "", 1).isdigit() else 0
         return res
@@ -155,6 +177,8 @@ class ResConfigSettings(models.TransientModel):
         config._set_stored("user_match", self.wecom_user_match or "off")
         if self.wecom_message_lang:
             config._set_stored("message_lang", self.wecom_message_lang)
+        for name in LOGIN_TOGGLES:
+            config._set_stored(name, "1" if self["wecom_" + name] else "0")
         return result
 
     def action_wecom_sync_departments(self):

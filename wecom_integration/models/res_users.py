@@ -1,5 +1,9 @@
-"""Odoo users show the WeCom member they are linked to."""
+"""Odoo users show the WeCom member they are linked to, and sign in with WeCom's one-time
+credentials (wecom.login.token)."""
 from odoo import api, fields, models
+from odoo.exceptions import AccessDenied
+
+from ..compat import credential_password
 
 
 class ResUsers(models.Model):
@@ -23,3 +27,14 @@ class ResUsers(models.Model):
     def _compute_wecom_userid(self):
         for user in self:
             user.wecom_userid = user.sudo().wecom_user_ids[:1].userid or False
+
+    @api.model
+    def check_credentials(self, password):
+        """A live one-time credential issued by the WeCom sign-in counts as the password (once);
+        anything else goes to Odoo's check. Odoo 11 names it check_credentials(password); 12.0+
+        _check_credentials: see compat.credential_password."""
+        if not isinstance(credential_password(password), str):
+            raise AccessDenied()  # not a password at all (Odoo's own check would fail with a TypeError)
+        if self.env["wecom.login.token"]._consume(self.env.uid, credential_password(password)):
+            return None
+        return super(ResUsers, self).check_credentials(password)

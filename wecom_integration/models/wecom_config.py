@@ -6,6 +6,7 @@ secrets need not live in the database. ``WECHAT_*`` names are accepted as aliase
 names the original module used.
 """
 import os
+import urllib.parse
 from collections import OrderedDict
 
 from odoo import SUPERUSER_ID, _, api, models
@@ -18,6 +19,7 @@ from .wecom_access_token import PgTokenStore
 PARAM_PREFIX = "wecom_integration."
 CALLBACK_PATH = "/wecom/callback/contact"  # where WeCom posts contact changes (controllers/callback.py)
 MAX_TIMEOUT = 300
+LOGIN_PATH = "/wecom/login"  # entry point of every link sent to WeCom (controllers/login.py)
 
 # setting name -> environment variables, the first one set wins
 ENV_VARS = OrderedDict([
@@ -34,6 +36,10 @@ ENV_VARS = OrderedDict([
     ("fetch_mode", ("WECOM_FETCH_MODE",)),
     # auto uses export jobs from this many members in the mirror, or a tenth as many departments
     ("export_threshold", ("WECOM_EXPORT_THRESHOLD",)),
+    # sign-in with WeCom (controllers/login.py): the hosts of the OAuth page opened inside WeCom
+    # and of the web login (QR code) page; the emulator stands in for both in tests and make run
+    ("oauth_url", ("WECOM_OAUTH_URL",)),
+    ("sso_url", ("WECOM_SSO_URL",)),
 ])
 SECRET_SETTINGS = ("secret", "contact_secret", "callback_token", "callback_aes_key")
 USER_MATCH_MODES = ("off", "login", "email", "mobile")
@@ -42,8 +48,19 @@ DEFAULT_ARCHIVE_THRESHOLD = 20
 FETCH_MODES = ("auto", "export", "per_department")
 DEFAULT_EXPORT_THRESHOLD = 10000
 DEFAULT_EXPORT_MAX_WAIT = 600  # seconds an export job may take before the sync falls back
+DEFAULT_OAUTH_URL = "https://open.weixin.qq.com"
+DEFAULT_SSO_URL = "https://login.work.weixin.qq.com"
 DEFAULTS = {"base_url": DEFAULT_BASE_URL, "timeout": str(DEFAULT_TIMEOUT), "fetch_mode": "auto",
-            "export_threshold": str(DEFAULT_EXPORT_THRESHOLD)}
+            "export_threshold": str(DEFAULT_EXPORT_THRESHOLD), "oauth_url": DEFAULT_OAUTH_URL,
+            "sso_url": DEFAULT_SSO_URL}
+# sign-in toggles (technical parameters set from the settings page), all off by default
+LOGIN_TOGGLES = ("login_enabled", "login_create_portal", "login_consent")
+
+
+def login_url(base_url, path):
+    """The link to put into WeCom for the same-site ``path``: it signs the member in first.
+    ``#``, ``&`` and ``?`` are escaped (the path is one query value), ``/`` and ``=`` stay readable."""
+    return "%s%s?redirect=%s" % ((base_url or "").rstrip("/"), LOGIN_PATH, urllib.parse.quote(path, safe="/="))
 
 
 def env_override(name):
@@ -132,6 +149,10 @@ class WecomConfig(models.AbstractModel):
         if not settings["base_url"].startswith(("http://", "https://")):
             raise UserError(_("The WeCom API base URL must start with http:// or https://, got %(value)r in the "
                               "%(origin)s.") % {"value": settings["base_url"], "origin": origin("base_url")})
+        for name in ("oauth_url", "sso_url"):
+            if not settings[name].startswith(("http://", "https://")):
+                raise UserError(_("The WeCom sign-in URL must start with http:// or https://, got %(value)r in the "
+                                  "%(origin)s.") % {"value": settings[name], "origin": origin(name)})
 
     @api.model
     def _is_configured(self):
@@ -231,6 +252,11 @@ class WecomConfig(models.AbstractModel):
         (technical parameter ``wecom_integration.export_max_wait``)."""
         raw = self._get_stored("export_max_wait")
         return int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_EXPORT_MAX_WAIT
+
+    @api.model
+    def _get_login_flag(self, name):
+        """One of the sign-in toggles (LOGIN_TOGGLES): True when set to "1"."""
+        return self._get_stored(name) == "1"
 
     @api.model
     def _get_user_match(self):

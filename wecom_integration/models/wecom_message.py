@@ -23,6 +23,7 @@ from ..wecom import delivery
 from ..wecom.errors import WecomError, language_of
 from ..wecom.messages import build_payload
 from ..cursors import CallerHoldsLock, own_env, visible_record
+from .wecom_config import login_url
 
 SEND_GROUP = "wecom_integration.wecom_group_message_send"
 MANAGER_GROUP = "wecom_integration.wecom_group_manager"
@@ -585,7 +586,7 @@ class WecomMessage(models.Model):
             users = record[field]
             if not users:
                 continue
-            url = record_url(base_url, record)
+            url = login_url(base_url, record_url("", record))  # lands on the record, signed in
             for worded, user_ids in self._by_language(users.ids):
                 message = worded._notify_record(record.with_env(worded.env), user_ids, url, content, title)
                 message_ids.append(message.id)

@@ -23,3 +23,4 @@ from . import test_sync_failures
 from . import test_sync_fingerprint
 from . import test_sync_modes
 from . import test_token_store
+from . import test_login

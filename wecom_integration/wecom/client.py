@@ -513,3 +513,20 @@ class WecomClient(object):
         if not msgid:
             raise WecomValidationError("A msgid is required to recall a message.", field="msgid")
         return self.request("POST", "message/recall", json={"msgid": str(msgid)})
+
+    # ------------------------------------------------------------------ sign-in (CARDS_LOGIN §D-E)
+    def auth_getuserinfo(self, code):
+        """auth/getuserinfo: the code of an OAuth or web-login redirect -> {"userid"} for a member
+        (plus "user_ticket" and "expires_in" for snsapi_privateinfo), {"openid"} for a non-member.
+        40029: unknown, used or expired code; 50001: another app's code or an untrusted domain."""
+        if not code:
+            raise WecomValidationError("An OAuth code is required.", field="code")
+        return self._payload(self.request("GET", "auth/getuserinfo", params={"code": str(code)}))
+
+    def auth_getuserdetail(self, user_ticket):
+        """auth/getuserdetail: the member's private fields the member consented to (mobile,
+        email, avatar, ...); absent or empty when withheld."""
+        if not user_ticket:
+            raise WecomValidationError("A user_ticket is required.", field="user_ticket")
+        return self._payload(self.request("POST", "auth/getuserdetail",
+                                          json={"user_ticket": str(user_ticket)}))
