@@ -136,6 +136,8 @@ class WecomLoginController(http.Controller):
             if not env["wecom.config"]._get_login_flag("login_create_portal"):
                 return refuse("unlinked", member=member)
             user = env["wecom.login.log"]._create_portal_user(member)
+            if user is None:
+                return refuse("login_taken", member=member)
             reason = "portal_created"
         if not user.active:
             return refuse("user_inactive", member=member, user=user)

@@ -17,6 +17,7 @@ REASONS = [
     ("unlinked", "Member not linked to an Odoo user"),
     ("user_inactive", "Odoo user inactive"),
     ("portal_created", "Signed in, portal user created"),
+    ("login_taken", "Login already used by another Odoo user"),
 ]
 
 
@@ -63,14 +64,20 @@ class WecomLoginLog(models.Model):
             "member_left": _("Your WeCom account has left the company."),
             "unlinked": _("Your WeCom account is not linked to an Odoo user. Ask your administrator to link it."),
             "user_inactive": _("The Odoo user linked to your WeCom account is deactivated."),
+            "login_taken": _("An Odoo user already has your email or WeCom userid as login. Ask your administrator "
+                             "to link your WeCom account to it."),
         }
         return texts.get(reason, reason)
 
     @api.model
     def _create_portal_user(self, member):
-        """A portal user for ``member`` (never an internal user), linked to it."""
+        """A portal user for ``member`` (never an internal user), linked to it; None when another
+        user (archived ones included) already has the login: that one is for an admin to link."""
         portal = self.env.ref("base.group_portal")
         login = member.email or member.userid
+        self.env.cr.execute("SELECT 1 FROM res_users WHERE lower(login) = lower(%s)", (login,))
+        if self.env.cr.fetchone():
+            return None
         user = self.env["res.users"].sudo().with_context(no_reset_password=True).create({
             "name": member.name or member.userid, "login": login, "email": member.email or False,
             "groups_id": [(6, 0, [portal.id])]})

@@ -171,6 +171,15 @@ class TestLogin(MirrorMixin, EmulatorMixin, SharedCursorHttpCase):
         self.assertEqual(self.signed_in(session), member.odoo_user_id.id)
         self.assertEqual(self.last_log().reason, "portal_created")
 
+    def test_a_portal_user_is_not_created_over_a_taken_login(self):
+        member = self.member_of("liuyan")
+        self.env["res.users"].create({"name": "另一个用户", "login": member.email or member.userid, "active": False})
+        self.set_wecom_params(login_create_portal="1")
+        session = self.browser()
+        refused = self.finish(session, self.approve(self.start(session), userid="liuyan"))
+        self.assert_refused(refused, "login_taken")
+        self.assertFalse(self.member_of("liuyan").odoo_user_id)
+
     def member_of(self, userid):
         return self.env["wecom.user"].search([("userid", "=", userid)])
 
