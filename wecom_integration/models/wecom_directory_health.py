@@ -2,7 +2,7 @@
 departments are outside its visible range, which member fields WeCom withholds and why.
 
 The report itself is built without Odoo (wecom/health.py): from every sync that reads members,
-kept in ir.config_parameter for the settings page, and by Test connection.
+kept on its log (wecom.sync.log.directory_health) for the settings page, and by Test connection.
 """
 import json
 
@@ -10,7 +10,6 @@ from odoo import _, api, fields, models
 
 from ..wecom.errors import language_of
 
-PARAM = "wecom_integration.directory_health"
 NAMES_SHOWN = 10
 
 
@@ -19,15 +18,13 @@ class WecomDirectoryHealth(models.AbstractModel):
     _description = "WeCom directory health"
 
     @api.model
-    def _store(self, report):
-        self.env["ir.config_parameter"].sudo().set_param(PARAM, json.dumps(report))
-
-    @api.model
     def _last(self):
-        """The report of the last sync that read members, or None."""
-        raw = self.env["ir.config_parameter"].sudo().get_param(PARAM)
+        """The report of the last sync that read members (and was saved), or None."""
+        log = self.env["wecom.sync.log"].sudo().search([("directory_health", "!=", False),
+                                                        ("status", "in", ("success", "partial"))],
+                                                       order="id desc", limit=1)
         try:
-            return json.loads(raw) if raw else None
+            return json.loads(log.directory_health) if log else None
         except ValueError:
             return None
 

@@ -34,6 +34,8 @@ class WecomSyncLog(models.Model):
     success_count = fields.Integer("Succeeded", compute="_compute_success_count", store=True,
                                    help="Records synced without error (total minus failed), as in the original API.")
     error_message = fields.Text(readonly=True)
+    # what WeCom showed the app (wecom/health.py), for the settings page's "Directory health"
+    directory_health = fields.Text("Directory health (JSON)", readonly=True)
     fetch_mode = fields.Selection(
         [("export", "Export jobs"), ("per_department", "Per department"),
          ("fallback", "Per department, after a failed export")], "Members fetched", readonly=True,

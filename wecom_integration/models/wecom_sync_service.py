@@ -310,8 +310,10 @@ class WecomSyncService(models.AbstractModel):
                 history = MemberHistory(env, setup.log_id, "sync")
                 outcome.merge(report.written(UserWriter(env, threshold, history).apply(users, departments)))
                 env["wecom.user"]._link_odoo_users(setup.user_match)
-                # what WeCom withholds, from what was just read: the settings page shows it
-                env["wecom.directory.health"]._store(health.from_directory(departments, users, contact is not None))
+                # what WeCom withholds, from what was just read: kept on the run's log (its own
+                # cursor, no row every sync would write) for the settings page
+                env["wecom.sync.service"]._log_write(setup.log_id, {"directory_health": json.dumps(
+                    health.from_directory(departments, users, contact is not None))})
             if "tag" in kinds:
                 tags = fetch_tags(app)
                 report.fetched(_("Tags"), len(tags))

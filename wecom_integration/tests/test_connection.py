@@ -1,3 +1,5 @@
+import json
+
 from odoo.exceptions import UserError
 
 from .common import WecomTransactionCase
@@ -103,13 +105,18 @@ class TestConnection(WecomTransactionCase):
     def test_the_settings_page_keeps_the_last_syncs_health(self):
         self.emulator.app.visible_parties = [3]
         self.set_wecom_params(contact_secret=self.emulator.contact_secret)
-        self.env["wecom.sync.service"].sync_all()
-        text = self.env["res.config.settings"].create({}).wecom_directory_health
+        log = self.env["wecom.sync.service"].sync_all()
+        # kept on the run's log, committed by its own cursor: read as the next request would
+        committed = log.env
+        text = committed["wecom.directory.health"]._describe_last()
         self.assertIn("From the sync of ", text)
         self.assertIn("The app secret sees 5 of the 20 departments", text)
         self.assertIn("came back empty for all", text)
+        self.assertEqual(committed["wecom.directory.health"]._last(), json.loads(log.directory_health))
         if not self.env["res.lang"].search([("code", "=", "zh_CN")]):
             self.env["base.language.install"].create({"lang": "zh_CN"}).lang_install()
         self.env["ir.translation"].load_module_terms(["wecom_integration"], ["zh_CN"])
-        zh = self.env["res.config.settings"].with_context(lang="zh_CN").create({}).wecom_directory_health
+        zh = "\n".join(self.env["wecom.directory.health"].with_context(lang="zh_CN")._describe(
+            json.loads(log.directory_health)))
+        self.assertIn("应用 Secret 可见通讯录 20 个部门中的 5 个", zh)
         self.assertNotIn("came back empty", zh, "worded in the reader's language")
