@@ -76,36 +76,29 @@ def settle(cr, message_id):
     not activated, left) stay as planned; members of a refused call are not delivered; members
     WeCom listed (directly, or through a department or tag it refused) are not delivered, with
     the reason: outside the app's visible range, or unlicensed."""
+    # the reason is worked out once; the state follows from it (none: delivered)
     cr.execute("""
         UPDATE wecom_message_recipient r SET
-            state = CASE
-                WHEN c.state = 'pending' THEN 'pending'
-                WHEN c.state = 'failed' THEN 'not_delivered'
-                WHEN EXISTS (SELECT 1 FROM wecom_message_call_unlicensed_rel x
-                             WHERE x.call_id = c.id AND x.member_id = r.member_id) THEN 'not_delivered'
-                WHEN EXISTS (SELECT 1 FROM wecom_message_call_invalid_member_rel x
-                             WHERE x.call_id = c.id AND x.member_id = r.member_id)
-                  OR EXISTS (SELECT 1 FROM wecom_message_call_invalid_department_rel x
-                             WHERE x.call_id = c.id AND x.department_id = r.via_department_id)
-                  OR EXISTS (SELECT 1 FROM wecom_message_call_invalid_tag_rel x
-                             WHERE x.call_id = c.id AND x.tag_id = r.via_tag_id) THEN 'not_delivered'
-                ELSE 'delivered' END,
-            reason = CASE
-                WHEN c.state = 'pending' THEN NULL
-                WHEN c.state = 'failed' THEN 'failed'
-                WHEN EXISTS (SELECT 1 FROM wecom_message_call_unlicensed_rel x
-                             WHERE x.call_id = c.id AND x.member_id = r.member_id) THEN 'unlicensed'
-                WHEN EXISTS (SELECT 1 FROM wecom_message_call_invalid_member_rel x
-                             WHERE x.call_id = c.id AND x.member_id = r.member_id)
-                  OR EXISTS (SELECT 1 FROM wecom_message_call_invalid_department_rel x
-                             WHERE x.call_id = c.id AND x.department_id = r.via_department_id)
-                  OR EXISTS (SELECT 1 FROM wecom_message_call_invalid_tag_rel x
-                             WHERE x.call_id = c.id AND x.tag_id = r.via_tag_id) THEN 'outside_range'
-                END,
+            reason = outcome.reason,
+            state = CASE WHEN outcome.pending THEN 'pending' WHEN outcome.reason IS NULL THEN 'delivered'
+                         ELSE 'not_delivered' END,
             write_date = now() at time zone 'UTC'
-        FROM wecom_message_call c
-        WHERE r.message_id = %s AND c.id = r.call_id
-          AND (r.reason IS NULL OR r.reason NOT IN ('disabled', 'not_activated', 'unknown'))""", (message_id,))
+        FROM (SELECT r2.id, c.state = 'pending' AS pending, CASE
+                  WHEN c.state = 'pending' THEN NULL
+                  WHEN c.state = 'failed' THEN 'failed'
+                  WHEN EXISTS (SELECT 1 FROM wecom_message_call_unlicensed_rel x
+                               WHERE x.call_id = c.id AND x.member_id = r2.member_id) THEN 'unlicensed'
+                  WHEN EXISTS (SELECT 1 FROM wecom_message_call_invalid_member_rel x
+                               WHERE x.call_id = c.id AND x.member_id = r2.member_id)
+                    OR EXISTS (SELECT 1 FROM wecom_message_call_invalid_department_rel x
+                               WHERE x.call_id = c.id AND x.department_id = r2.via_department_id)
+                    OR EXISTS (SELECT 1 FROM wecom_message_call_invalid_tag_rel x
+                               WHERE x.call_id = c.id AND x.tag_id = r2.via_tag_id) THEN 'outside_range'
+                  END AS reason
+              FROM wecom_message_recipient r2 JOIN wecom_message_call c ON c.id = r2.call_id
+              WHERE r2.message_id = %s
+                AND (r2.reason IS NULL OR r2.reason NOT IN ('disabled', 'not_activated', 'unknown'))) outcome
+        WHERE r.id = outcome.id""", (message_id,))
 
 
 def recall(cr, message_id):
