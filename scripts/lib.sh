@@ -80,6 +80,12 @@ addon_installed() {
         "SELECT 1 FROM ir_module_module WHERE name = 'wecom_integration' AND state = 'installed'" 2>/dev/null | grep -q 1
 }
 
+# installed_modules DB: the modules installed in DB, comma-separated (for Odoo's --load)
+installed_modules() {
+    "$(pg_bin)/psql" -h "$PGHOST" -p "$PGPORT" -U "$PGUSER_ODOO" -d "$1" -tAc \
+        "SELECT string_agg(name, ',' ORDER BY name) FROM ir_module_module WHERE state = 'installed'"
+}
+
 # ensure_addon CFG DB [LOGFILE]: create the database with the addon, or update the addon in it
 ensure_addon() {
     local cfg=$1 db=$2 logfile=${3:-$LOCAL/odoo-install.log}

@@ -47,7 +47,12 @@ fi
 
 # started directly (not through the `odoo` shell function) so that $! is Odoo itself
 # ODOO_EXTRA_ARGS: more Odoo options, e.g. --max-cron-threads=0 for a stack under test
-"$PY" -c 'import odoo.cli; odoo.cli.main()' -c "$CFG" -d "$ODOO_DB" --logfile "$ODOO_LOG" ${ODOO_EXTRA_ARGS:-} &
+# --load: every installed module is imported in the main thread before the HTTP thread starts.
+# Otherwise the first request imports the addons (http.Root.load_addons) while the preload thread
+# imports them too, and Odoo's addon importer hands the second thread a half-imported package: the
+# registry then lacks models for the life of the process ("unknown comodel_name 'wecom.tag'").
+"$PY" -c 'import odoo.cli; odoo.cli.main()' -c "$CFG" -d "$ODOO_DB" --logfile "$ODOO_LOG" \
+    --load="$(installed_modules "$ODOO_DB")" ${ODOO_EXTRA_ARGS:-} &
 pids+=($!)
 wait_http "http://127.0.0.1:$ODOO_PORT/web/login" 60 || { tail -n 30 "$ODOO_LOG" >&2; die "Odoo did not start"; }
 if ! real_corp; then
