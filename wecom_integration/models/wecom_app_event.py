@@ -60,16 +60,8 @@ class WecomAppEvent(models.Model):
     selected_items = fields.Text(readonly=True, help="The options chosen on the card (JSON {question: [ids]}).")
     agent_id = fields.Char("AgentId", readonly=True)
     event_time = fields.Datetime("Sent at", readonly=True, help="When WeCom says the event happened.")
-    payload = fields.Text(readonly=True, help="The decrypted event, as WeCom sent it.")
-    dedupe_key = fields.Char(required=True, readonly=True)
-    state = fields.Selection([("pending", "Pending"), ("done", "Applied"), ("failed", "Failed"),
-                              ("ignored", "Ignored")], default="pending", required=True, readonly=True, index=True)
-    attempts = fields.Integer(readonly=True)
-    error_message = fields.Text(readonly=True)
     message_id = fields.Many2one("wecom.message", "Message", readonly=True, ondelete="set null", index=True)
     call_id = fields.Many2one("wecom.message.call", "Send call", readonly=True, ondelete="set null")
-
-    _sql_constraints = [("dedupe_key_uniq", "unique(dedupe_key)", "This WeCom event was already received.")]
 
     # ------------------------------------------------------------------ receiving
     @api.model

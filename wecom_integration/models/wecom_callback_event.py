@@ -33,20 +33,12 @@ class WecomCallbackEvent(models.Model):
     record_ref = fields.Char("WeCom id", readonly=True, help="UserID, department id or tag id of the change.")
     new_userid = fields.Char("New UserID", readonly=True)
     event_time = fields.Datetime("Changed at", readonly=True, help="When WeCom says the change happened.")
-    payload = fields.Text(readonly=True, help="The decrypted event, as WeCom sent it.")
-    dedupe_key = fields.Char(required=True, readonly=True)
-    state = fields.Selection([("pending", "Pending"), ("done", "Applied"), ("failed", "Failed"),
-                              ("ignored", "Ignored")], default="pending", required=True, readonly=True, index=True)
-    attempts = fields.Integer(readonly=True)
-    error_message = fields.Text(readonly=True)
     log_id = fields.Many2one("wecom.sync.log", "Sync log", readonly=True, ondelete="set null")
     member_id = fields.Many2one("wecom.user", "Member", compute="_compute_member",
                                 help="The member this change is about, as mirrored now.")
     member_change_ids = fields.Many2many("wecom.user.change", string="What changed", compute="_compute_member",
                                          help="What applying this change wrote on the member (field: before → "
                                               "after). Empty when WeCom's answer matched the mirror already.")
-
-    _sql_constraints = [("dedupe_key_uniq", "unique(dedupe_key)", "This WeCom event was already received.")]
 
     @api.depends("record_ref", "new_userid", "log_id")
     def _compute_member(self):

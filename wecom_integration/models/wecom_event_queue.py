@@ -20,6 +20,16 @@ class WecomEventQueue(models.AbstractModel):
     _event_job_type = None
     _event_retention_param = None
 
+    # the decrypted event, the delivery's canonical key (stored once), and how applying it went
+    payload = fields.Text(readonly=True, help="The decrypted event, as WeCom sent it.")
+    dedupe_key = fields.Char(required=True, readonly=True)
+    state = fields.Selection([("pending", "Pending"), ("done", "Applied"), ("failed", "Failed"),
+                              ("ignored", "Ignored")], default="pending", required=True, readonly=True, index=True)
+    attempts = fields.Integer(readonly=True)
+    error_message = fields.Text(readonly=True)
+
+    _sql_constraints = [("dedupe_key_uniq", "unique(dedupe_key)", "This WeCom event was already received.")]
+
     @api.model
     def _purge_old(self, now=None):
         """Forget applied and ignored events after the retention period (the technical parameter
