@@ -210,6 +210,16 @@ class TestClicks(AppCallbackCase):
         self.assertEqual(self.event_count(), 1)
         self.assertEqual(len(self.handled), 1)
 
+    def test_selected_items_are_kept(self):
+        message = self.send_card(card_handler=HANDLER)
+        selected = ("<SelectedItems><SelectedItem><QuestionKey><![CDATA[q1]]></QuestionKey><OptionIds>"
+                    "<OptionId><![CDATA[a]]></OptionId><OptionId><![CDATA[b]]></OptionId></OptionIds></SelectedItem>"
+                    "<SelectedItem><QuestionKey><![CDATA[q2]]></QuestionKey><OptionIds><OptionId><![CDATA[c]]>"
+                    "</OptionId></OptionIds></SelectedItem></SelectedItems></xml>")
+        response = self.post(self.click_xml(message.call_ids.task_id).replace("</xml>", selected))
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertEqual(self.Event.search([])._selected(), {"q1": ["a", "b"], "q2": ["c"]})
+
     def test_refused_posts_store_nothing(self):
         message = self.send_card(card_handler=HANDLER)
         plain = self.click_xml(message.call_ids.task_id)
