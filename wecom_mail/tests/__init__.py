@@ -1,0 +1,2 @@
+# Odoo 11 only runs the test modules imported here.
+from . import test_mail_activity
