@@ -38,12 +38,11 @@ class MailActivity(models.Model):
             url = Notify._link(activity.res_model, activity.res_id)
             for lang, _user_ids in Notify._by_language(activity.user_id.ids):
                 title, description = self.with_context(lang=lang)._wecom_card(activity)
+                # no button text: WeCom shows its default ("详情"); a 4-letter "View" (WeCom's limit)
+                # would be worded with any module's translation by Odoo 11's _() (mail's: 视图, "a view")
                 Notify._queue("activity %s" % activity.id, member, "textcard", description, title=title, url=url,
-                              btntxt=self.with_context(lang=lang)._wecom_button(), business_type="activity",
-                              business_id=activity.id, res_model=activity.res_model, res_id=activity.res_id)
-
-    def _wecom_button(self):
-        return _("View")
+                              business_type="activity", business_id=activity.id, res_model=activity.res_model,
+                              res_id=activity.res_id)
 
     @api.model
     def _wecom_card(self, activity):

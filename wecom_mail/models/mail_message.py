@@ -17,12 +17,13 @@ class MailMessage(models.Model):
 
     @api.multi
     def _notify(self, force_send=False, send_after_commit=True, user_signature=True):
+        subject = self.sudo().subject  # the notification e-mails write theirs ("Re: ...") onto the message
         result = super(MailMessage, self)._notify(force_send=force_send, send_after_commit=send_after_commit,
                                                   user_signature=user_signature)
-        self._wecom_notify_recipients()
+        self._wecom_notify_recipients(subject)
         return result
 
-    def _wecom_notify_recipients(self):
+    def _wecom_notify_recipients(self, subject):
         """Queue this message's notification as a WeCom text to its notified users who want it."""
         message = self.sudo()
         users = message.needaction_partner_ids.mapped("user_ids").filtered(
@@ -33,13 +34,13 @@ class MailMessage(models.Model):
             return
         url = Notify._link(message.model, message.res_id)
         for lang, user_ids in Notify._by_language(list(members)):
-            content = self.with_context(lang=lang)._wecom_text(message, url)
+            content = self.with_context(lang=lang)._wecom_text(message, subject, url)
             Notify._queue("notification of message %s" % message.id, [members[i] for i in user_ids], "text",
                           content, business_type="mail.message", business_id=message.id,
                           res_model=message.model or None, res_id=message.res_id or None)
 
     @api.model
-    def _wecom_text(self, message, url):
+    def _wecom_text(self, message, subject, url):
         """The text of ``message``'s notification in the context's language (Odoo 11's _() reads
         it from ``self``): who, on which document, what they wrote (or changed), the link."""
         message = message.with_context(lang=self.env.lang)
@@ -53,5 +54,5 @@ class MailMessage(models.Model):
         changes = ["%s: %s → %s" % (value.field_desc, value.get_old_display_value()[0] or "",
                                     value.get_new_display_value()[0] or "")
                    for value in message.tracking_value_ids]
-        text = "\n".join(part for part in [message.subject, body] + changes if part) or message.subtype_id.name or ""
+        text = "\n".join(part for part in [subject, body] + changes if part) or message.subtype_id.name or ""
         return text_with_link(head, text, _("Open in Odoo"), url)

@@ -25,7 +25,7 @@ class BridgeCase(EmulatorMixin, SharedCursorHttpCase):
         self.call = self.env.ref("mail.mail_activity_data_call")
 
     def linked_user(self, userid, name):
-        user = make_user(self.env, "wecom_mail_" + userid, name=name, lang="en_US")
+        user = make_user(self.env, "wecom_mail_" + userid, name=name, lang="en_US", email=userid + "@example.com")
         self.env["wecom.user"].create({"userid": userid, "name": name, "status": "1", "odoo_user_id": user.id})
         return user
 
