@@ -514,6 +514,28 @@ class WecomClient(object):
             raise WecomValidationError("A msgid is required to recall a message.", field="msgid")
         return self.request("POST", "message/recall", json={"msgid": str(msgid)})
 
+    def message_update_template_card(self, body):
+        """message/update_template_card (CARDS_LOGIN §B): ``body`` has response_code, the
+        recipients (userids / partyids / tagids, or atall=1) and exactly one of ``button``
+        ({"replace_name"}) or ``template_card``; agentid is set when missing. 60140: the code is
+        unknown, used or older than 72 hours."""
+        if not isinstance(body, dict) or not body.get("response_code"):
+            raise WecomValidationError("update_template_card needs a dict with a response_code.",
+                                       field="response_code", zh="更新模板卡片需要 response_code。")
+        if ("button" in body) == ("template_card" in body):
+            raise WecomValidationError("update_template_card takes exactly one of button or template_card.",
+                                       field="button", zh="更新模板卡片时 button 与 template_card 必须且只能填一个。")
+        if not (body.get("userids") or body.get("partyids") or body.get("tagids") or body.get("atall")):
+            raise WecomValidationError("update_template_card needs userids, partyids, tagids or atall=1.",
+                                       field="userids", zh="更新模板卡片需要指定 userids、partyids、tagids 或 atall=1。")
+        body = dict(body)
+        if body.get("agentid") in (None, ""):
+            if self.agent_id is None:
+                raise WecomValidationError("No WeCom agent ID is configured: cards are updated by their app.",
+                                           field="agentid", zh="未配置 AgentId：卡片需要由发送它的应用更新。")
+            body["agentid"] = self.agent_id
+        return self.request("POST", "message/update_template_card", json=body)
+
     # ------------------------------------------------------------------ sign-in (CARDS_LOGIN §D-E)
     def auth_getuserinfo(self, code):
         """auth/getuserinfo: the code of an OAuth or web-login redirect -> {"userid"} for a member

@@ -24,17 +24,22 @@ def _split(value):
 def send_chunks(client, chunks, payload_fields, to_all=False, duplicate_check_interval=None):
     """Send every pending chunk; update the chunk dicts in place and return them.
 
-    ``payload_fields``: msgtype, content, title, url, btntxt, articles (as for build_payload).
-    A chunk that fails for a transient reason stays pending (``transient`` True) for a retry.
+    ``payload_fields``: msgtype, content, title, url, btntxt, articles, card (as for build_payload).
+    A template card gets the chunk's ``task_id`` (unique per call); the send's ``response_code``
+    is kept on the chunk. A chunk that fails for a transient reason stays pending (``transient``
+    True) for a retry.
     """
     for chunk in chunks:
         if chunk["status"] != PENDING:
             continue
+        fields_ = payload_fields
+        if payload_fields.get("card") is not None and chunk.get("task_id"):
+            fields_ = dict(payload_fields, card=dict(payload_fields["card"], task_id=chunk["task_id"]))
         payload = build_payload(
             touser=chunk["users"], toparty=chunk["parties"], totag=chunk["tags"], to_all=to_all,
             agent_id=client.agent_id,
             enable_duplicate_check=duplicate_check_interval is not None,
-            duplicate_check_interval=duplicate_check_interval or 1800, **payload_fields)
+            duplicate_check_interval=duplicate_check_interval or 1800, **fields_)
         chunk["attempts"] = chunk.get("attempts", 0) + 1
         try:
             answer = client.message_send(payload)
@@ -46,6 +51,8 @@ def send_chunks(client, chunks, payload_fields, to_all=False, duplicate_check_in
         else:
             chunk.update(status=SENT, errcode=0, errmsg="", transient=False)
         chunk["msgid"] = answer.get("msgid") or chunk.get("msgid") or ""
+        if answer.get("response_code"):
+            chunk["response_code"] = answer["response_code"]
         for key in ("invaliduser", "invalidparty", "invalidtag", "unlicenseduser"):
             chunk[key] = _split(answer.get(key))
     return chunks

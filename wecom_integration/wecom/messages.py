@@ -10,6 +10,7 @@ Pure Python: nothing here imports Odoo.
 import math
 import re
 
+from .cards import validate_card
 from .errors import WecomValidationError
 
 __all__ = [
@@ -17,7 +18,7 @@ __all__ = [
     "utf8_len", "build_payload", "split_recipients", "byte_report", "normalize_recipients",
 ]
 
-MESSAGE_TYPES = ("text", "textcard", "markdown", "news", "image", "voice", "file", "video")
+MESSAGE_TYPES = ("text", "textcard", "markdown", "news", "image", "voice", "file", "video", "template_card")
 MAX_USERS, MAX_PARTIES, MAX_TAGS = 1000, 100, 100
 MAX_ARTICLES = 8
 MAX_DUPLICATE_CHECK_INTERVAL = 14400
@@ -232,12 +233,13 @@ def _article(index, article):
 def build_payload(msgtype, content=None, title=None, url=None, btntxt=None, articles=None,
                   touser=(), toparty=(), totag=(), to_all=False, agent_id=None,
                   safe=0, enable_duplicate_check=False, duplicate_check_interval=1800,
-                  media_id=None):
+                  media_id=None, card=None):
     """A validated message/send body.
 
     text / markdown: `content`. textcard: `title`, `content` (the description), `url`, optional
     `btntxt`. news: `articles` (1-8 dicts: title, description, url, picurl, appid, pagepath).
     image / voice / file: `media_id`; video: `media_id`, optional `title` and `content`.
+    template_card: `card` (a text_notice or button_interaction dict, cards.validate_card).
     Recipients: iterables of str/int (or "|"-joined strings), deduplicated; at most 1000 users and
     100 departments and tags (use split_recipients for more). `to_all=True` sends to the app's
     whole visible range and cannot be combined with other recipients.
@@ -280,6 +282,8 @@ def build_payload(msgtype, content=None, title=None, url=None, btntxt=None, arti
             _fail("articles", "A news message needs 1 to 8 articles, got %d." % len(items),
                   "图文消息需要 1 到 8 篇图文，当前为 %d 篇。" % len(items))
         body = {"articles": [_article(i, a) for i, a in enumerate(items)]}
+    elif msgtype == "template_card":
+        body = validate_card(card)
     else:  # image, voice, file, video
         media_id = _check_text("media_id", media_id, True, "media_id", "media_id")
         body = {"media_id": media_id.strip()}
