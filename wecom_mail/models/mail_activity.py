@@ -1,11 +1,12 @@
 """An activity reaches its assignee on WeCom: when it is scheduled, and when it is reassigned, the
-assignee's WeCom member gets a text card (type, summary, deadline, document, who assigned it)
-whose button opens the document in Odoo, signed in with WeCom. Nobody is notified of an activity
-they schedule for themselves (as Odoo's own assignment e-mails, 12.0+), nor without a member."""
+assignee's WeCom member gets a template card (text_notice: type, summary, deadline, document,
+who assigned it) whose tap and link open the document in Odoo, signed in with WeCom. Nobody is
+notified of an activity they schedule for themselves (as with Odoo's own assignment e-mails,
+12.0+), nor without a member."""
 from odoo import _, api, fields, models
 from odoo.tools import html2plaintext
 
-from ..wording import CARD_TITLE_BYTES, card_description, fit
+from odoo.addons.wecom_integration.wecom import cards
 
 
 class MailActivity(models.Model):
@@ -34,33 +35,36 @@ class MailActivity(models.Model):
         if not members or not Notify._ready("activity"):
             return
         for activity in activities.filtered(lambda activity: activity.user_id.id in members):
-            member = members[activity.user_id.id]
             url = Notify._link(activity.res_model, activity.res_id)
             for lang, _user_ids in Notify._by_language(activity.user_id.ids):
-                title, description = self.with_context(lang=lang)._wecom_card(activity)
-                # no button text: WeCom shows its default ("详情"); a 4-letter "View" (WeCom's limit)
-                # would be worded with any module's translation by Odoo 11's _() (mail's: 视图, "a view")
-                Notify._queue("activity %s" % activity.id, member, "textcard", description, title=title, url=url,
+                Notify._queue("activity %s" % activity.id, members[activity.user_id.id], "template_card", None,
+                              card=self.with_context(lang=lang)._wecom_card(activity, url),
                               business_type="activity", business_id=activity.id, res_model=activity.res_model,
                               res_id=activity.res_id)
 
     @api.model
-    def _wecom_card(self, activity):
-        """(title, description) of ``activity``'s card in the context's language (Odoo 11's _()
-        reads it from ``self``)."""
+    def _wecom_card(self, activity, url):
+        """The text_notice card of ``activity`` in the context's language (Odoo 11's _() reads it
+        from ``self``): who assigned it, type and document as its title, the summary under it, the
+        deadline emphasised, the note; a tap on the card or its link opens the document. (Short
+        words such as "View" or "From" are avoided: Odoo 11's _() takes any module's translation.)"""
         activity = activity.with_context(lang=self.env.lang)
         record = self.env[activity.res_model].sudo().browse(activity.res_id).with_context(lang=self.env.lang)
         record_name = (record.display_name if record.exists() else activity.res_name) or ""
         kind = activity.activity_type_id.name or _("Activity")
-        title = fit(_("%(type)s: %(document)s") % {"type": kind, "document": record_name}, CARD_TITLE_BYTES)
-        lines = [
-            ("highlight", activity.summary),
-            ("gray", _("Due: %(date)s") % {"date": self._wecom_date(activity.date_deadline)}),
-            ("normal", _("Document: %(name)s") % {"name": record_name}),
-            ("gray", _("Assigned by: %(name)s") % {"name": self.env.user.name}),
-        ]
         note = html2plaintext(activity.note).strip() if activity.note else ""
-        return title, card_description(lines, note)
+        limit = cards.TEXT_LIMITS
+        return cards.text_notice(
+            source=cards.clip(_("From %(name)s") % {"name": self.env.user.name}, limit["source.desc"]),
+            main_title=cards.clip(_("%(type)s: %(document)s") % {"type": kind, "document": record_name},
+                                  limit["main_title.title"]),
+            main_title_desc=cards.clip(activity.summary, limit["main_title.desc"]) or None,
+            emphasis_content={"title": cards.clip(self._wecom_date(activity.date_deadline),
+                                                  limit["emphasis_content.title"]),
+                              "desc": cards.clip(_("Activity deadline"), limit["emphasis_content.desc"])},
+            sub_title_text=cards.clip(note, limit["sub_title_text"]) or None,
+            jump_list=[(cards.clip(_("Open in Odoo"), limit["jump_list.title"]), url)],
+            card_action=url)
 
     @api.model
     def _wecom_date(self, value):

@@ -7,7 +7,6 @@ from odoo.tests.common import TransactionCase, at_install, post_install
 from odoo.addons.wecom_integration.compat import record_url
 from odoo.addons.wecom_integration.models.wecom_config import login_url
 from odoo.addons.wecom_integration.tests.common import EmulatorMixin, make_user
-from odoo.addons.wecom_integration.wecom.messages import utf8_len
 
 from .common import BridgeCase
 
@@ -15,30 +14,30 @@ from .common import BridgeCase
 class TestActivityCards(BridgeCase):
 
     def test_activity_for_a_linked_user_reaches_their_member_with_the_link(self):
-        activity = self.schedule(self.lina)
+        activity = self.schedule(self.lina, note="<p>请在周五前回复</p>")
         [card] = self.cards("lina")
-        self.assertEqual(card["title"], "Call: 朝阳商户")
-        self.assertIn('<div class="highlight">确认合同条款</div>', card["description"])
-        self.assertIn("Due: 12/01/2026", card["description"])
-        self.assertIn("Document: 朝阳商户", card["description"])
-        self.assertIn("Assigned by: Administrator", card["description"])
-        self.assertEqual(card["btntxt"], "详情", "WeCom's default button text")
-        self.assertEqual(card["url"], login_url(self.odoo, record_url("", self.partner)))
-        self.assertIn("/wecom/login?redirect=/web%23id=" + str(self.partner.id) + "%26model=res.partner", card["url"])
+        link = login_url(self.odoo, record_url("", self.partner))
+        self.assertIn("/wecom/login?redirect=/web%23id=" + str(self.partner.id) + "%26model=res.partner", link)
+        self.assertEqual(card["card_type"], "text_notice")
+        self.assertEqual(card["source"]["desc"], "From Administrator")
+        self.assertEqual(card["main_title"], {"title": "Call: 朝阳商户", "desc": "确认合同条款"})
+        self.assertEqual(card["emphasis_content"], {"title": "12/01/2026", "desc": "Activity deadline"})
+        self.assertEqual(card["sub_title_text"], "请在周五前回复")
+        self.assertEqual(card["jump_list"], [{"type": 1, "title": "Open in Odoo", "url": link}])
+        self.assertEqual(card["card_action"], {"type": 1, "url": link})
         [message] = self.bridge_messages("activity")
-        self.assertEqual((message.status, message.message_type, message.business_id), ("sent", "textcard",
-                                                                                        str(activity.id)))
+        self.assertEqual((message.status, message.message_type, message.business_id),
+                         ("sent", "template_card", str(activity.id)))
         self.assertEqual((message.res_model, message.res_id), ("res.partner", self.partner.id),
                          "findable from the document")
         self.assertEqual(message.sender_id, self.env.user, "sent for the user who scheduled it")
         self.assertEqual(message.member_ids.mapped("userid"), ["lina"])
-        self.assertFalse(message.btntxt)
 
     def test_the_link_opens_the_document_for_a_signed_in_user(self):
         self.schedule(self.lina)
         self.cr.commit()  # the test's writes become a savepoint the request starts from
         self.authenticate("wecom_mail_lina", "wecom_mail_lina-pw")
-        answer = self.opener.get(self.cards("lina")[0]["url"], allow_redirects=False, timeout=20)
+        answer = self.opener.get(self.cards("lina")[0]["card_action"]["url"], allow_redirects=False, timeout=20)
         self.assertEqual(answer.status_code, 303, answer.text[:300])
         self.assertEqual(answer.headers["Location"].split(self.odoo)[-1],
                          "/web#id=%s&model=res.partner&view_type=form" % self.partner.id)
@@ -58,8 +57,8 @@ class TestActivityCards(BridgeCase):
                                                     "summary": "回访客户", "user_id": self.zhang.id}]}}))
         self.assertNotIn("error", answer.json(), answer.text[:500])
         [card] = self.cards("zhangwei")
-        self.assertIn("回访客户", card["description"])
-        self.assertIn("Assigned by: 王经理", card["description"])
+        self.assertEqual(card["main_title"]["desc"], "回访客户")
+        self.assertEqual(card["source"]["desc"], "From 王经理")
         self.assertEqual(self.bridge_messages("activity").sender_id, scheduler)
 
     def test_nothing_is_sent_or_recorded_for_a_user_without_a_member(self):
@@ -80,7 +79,7 @@ class TestActivityCards(BridgeCase):
         self.assertEqual(len(self.cards("lina")), 1)
         activity.write({"user_id": self.zhang.id})
         [card] = self.cards("zhangwei")
-        self.assertIn("确认合同条款（修订）", card["description"])
+        self.assertEqual(card["main_title"]["desc"], "确认合同条款（修订）")
         self.assertEqual(len(self.cards("lina")), 1, "the previous assignee is not told again")
         activity.write({"user_id": self.zhang.id})  # the same assignee again
         self.assertEqual(len(self.cards("zhangwei")), 1)
@@ -93,23 +92,23 @@ class TestActivityCards(BridgeCase):
         self.schedule(self.lina)
         self.schedule(self.zhang, summary="Confirm the terms")
         [chinese] = self.cards("lina")
-        self.assertEqual(chinese["title"], "电话：朝阳商户")
-        self.assertIn("截止日期：2026年12月01日", chinese["description"])
-        self.assertIn("单据：朝阳商户", chinese["description"])
-        self.assertIn("分配人：Administrator", chinese["description"])
+        self.assertEqual(chinese["source"]["desc"], "来自 Administrator")
+        self.assertEqual(chinese["main_title"]["title"], "电话：朝阳商户")
+        self.assertEqual(chinese["emphasis_content"], {"title": "2026年12月01日", "desc": "活动截止日期"})
+        self.assertEqual(chinese["jump_list"][0]["title"], "在 Odoo 中打开")
         [english] = self.cards("zhangwei")
-        self.assertEqual(english["title"], "Call: 朝阳商户")
-        self.assertIn("Due: 12/01/2026", english["description"])
+        self.assertEqual(english["main_title"]["title"], "Call: 朝阳商户")
+        self.assertEqual(english["emphasis_content"], {"title": "12/01/2026", "desc": "Activity deadline"})
 
-    def test_long_texts_are_cut_to_what_wecom_takes(self):
+    def test_long_texts_are_cut_to_what_wecom_shows(self):
         self.partner.name = "北京朝阳区建国路八十八号" * 10
         self.schedule(self.lina, summary="确认合同条款" * 50, note="<p>%s</p>" % ("请在周五前回复。" * 60))
         [card] = self.cards("lina")
-        self.assertLessEqual(utf8_len(card["title"]), 128)
-        self.assertLessEqual(utf8_len(card["description"]), 512)
-        self.assertTrue(card["title"].endswith("…"))
-        self.assertIn("Due: 12/01/2026", card["description"])
-        self.assertIn("请在周五前回复", card["description"], "the note takes the room left")
+        self.assertEqual(len(card["main_title"]["title"]), 36)
+        self.assertTrue(card["main_title"]["title"].endswith("…"))
+        self.assertEqual(len(card["main_title"]["desc"]), 44)
+        self.assertEqual(len(card["sub_title_text"]), 160)
+        self.assertEqual(self.bridge_messages("activity").status, "sent")
 
     def test_wecom_failures_never_break_scheduling(self):
         self.emulator.inject_fault("message/send", kind="errcode", errcode=60020, count=0)
