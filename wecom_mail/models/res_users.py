@@ -15,7 +15,6 @@ class ResUsers(models.Model):
 
     def __init__(self, pool, cr):
         """Users may read and change their own choice (Preferences), as mail does for notification_type."""
-        init_res = super(ResUsers, self).__init__(pool, cr)
+        super(ResUsers, self).__init__(pool, cr)
         type(self).SELF_WRITEABLE_FIELDS = list(self.SELF_WRITEABLE_FIELDS) + ["wecom_notify"]
         type(self).SELF_READABLE_FIELDS = list(self.SELF_READABLE_FIELDS) + ["wecom_notify"]
-        return init_res
