@@ -7,6 +7,8 @@ queued message's job runs as soon as it is queued (or, inside a request, once it
 built), so the message reaches the emulator's inbox before the test goes on, and the whole test
 is rolled back at its end.
 """
+import json
+
 import odoo
 
 from odoo.addons.wecom_integration.tests.common import EmulatorMixin, SharedCursorHttpCase, make_user
@@ -35,6 +37,17 @@ class BridgeCase(EmulatorMixin, SharedCursorHttpCase):
                        "activity_type_id": self.call.id, "summary": "确认合同条款", "date_deadline": "2026-12-01",
                        "user_id": user.id}, **values)
         return (env or self.env)["mail.activity"].create(values)
+
+    def call_kw(self, login, model, method, *args):
+        """``model.method(*args)`` as the web client calls it, signed in as ``login``; the result."""
+        self.cr.commit()  # the test's writes become a savepoint the request starts from
+        self.authenticate(login, login + "-pw")
+        answer = self.opener.post(self.odoo + "/web/dataset/call_kw/%s/%s" % (model, method), timeout=30,
+                                  headers={"Content-Type": "application/json"}, data=json.dumps({
+                                      "jsonrpc": "2.0", "method": "call",
+                                      "params": {"model": model, "method": method, "args": list(args), "kwargs": {}}}))
+        self.assertNotIn("error", answer.json(), answer.text[:500])
+        return answer.json()["result"]
 
     def cards(self, userid):
         return [entry["payload"] for entry in self.emulator.inbox(userid)]

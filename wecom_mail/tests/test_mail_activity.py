@@ -1,5 +1,4 @@
-"""An activity reaches its assignee's WeCom member as a text card linking to the document."""
-import json
+"""An activity reaches its assignee's WeCom member as a template card linking to the document."""
 import logging
 
 from odoo.tests.common import TransactionCase, at_install, post_install
@@ -46,16 +45,9 @@ class TestActivityCards(BridgeCase):
         """Over HTTP as the web client does it: the card is queued in the request's transaction and
         its job runs once the answer is built."""
         scheduler = make_user(self.env, "wecom_mail_scheduler", "base.group_partner_manager", name="王经理")
-        self.cr.commit()
-        self.authenticate("wecom_mail_scheduler", "wecom_mail_scheduler-pw")
-        answer = self.opener.post(self.odoo + "/web/dataset/call_kw/mail.activity/create", timeout=30,
-                                  headers={"Content-Type": "application/json"}, data=json.dumps({
-                                      "jsonrpc": "2.0", "method": "call", "params": {
-                                          "model": "mail.activity", "method": "create", "kwargs": {},
-                                          "args": [{"res_model_id": self.env.ref("base.model_res_partner").id,
-                                                    "res_id": self.partner.id, "activity_type_id": self.call.id,
-                                                    "summary": "回访客户", "user_id": self.zhang.id}]}}))
-        self.assertNotIn("error", answer.json(), answer.text[:500])
+        self.call_kw("wecom_mail_scheduler", "mail.activity", "create", {
+            "res_model_id": self.env.ref("base.model_res_partner").id, "res_id": self.partner.id,
+            "activity_type_id": self.call.id, "summary": "回访客户", "user_id": self.zhang.id})
         [card] = self.cards("zhangwei")
         self.assertEqual(card["main_title"]["desc"], "回访客户")
         self.assertEqual(card["source"]["desc"], "From 王经理")

@@ -1,6 +1,4 @@
 """Odoo notifications on WeCom for the users who chose them (res.users.wecom_notify)."""
-import json
-
 from odoo.exceptions import AccessError
 
 from odoo.addons.wecom_integration.compat import record_url
@@ -94,14 +92,7 @@ class TestPreference(BridgeCase):
         self.assertIn('name="wecom_notify"', view["arch"])
 
     def test_the_preferences_form_saves_it_over_http(self):
-        self.cr.commit()
-        self.authenticate("wecom_mail_lina", "wecom_mail_lina-pw")
-        answer = self.opener.post(self.odoo + "/web/dataset/call_kw/res.users/write", timeout=30,
-                                  headers={"Content-Type": "application/json"}, data=json.dumps({
-                                      "jsonrpc": "2.0", "method": "call", "params": {
-                                          "model": "res.users", "method": "write", "kwargs": {},
-                                          "args": [[self.lina.id], {"wecom_notify": "notifications"}]}}))
-        self.assertNotIn("error", answer.json(), answer.text[:500])
+        self.call_kw("wecom_mail_lina", "res.users", "write", [self.lina.id], {"wecom_notify": "notifications"})
         self.lina.invalidate_cache()
         self.assertEqual(self.lina.wecom_notify, "notifications")
 
