@@ -37,8 +37,9 @@ class MailActivity(models.Model):
         for activity in activities.filtered(lambda activity: activity.user_id.id in members):
             url = Notify._link(activity.res_model, activity.res_id)
             for lang, _user_ids in Notify._by_language(activity.user_id.ids):
-                Notify._queue("activity %s" % activity.id, members[activity.user_id.id], "template_card", None,
-                              card=self.with_context(lang=lang)._wecom_card(activity, url),
+                worded = self.with_context(lang=lang)
+                Notify._queue("activity %s" % activity.id, members[activity.user_id.id], "template_card",
+                              lambda: (None, worded._wecom_card(activity, url)),  # pylint: disable=cell-var-from-loop
                               business_type="activity", business_id=activity.id, res_model=activity.res_model,
                               res_id=activity.res_id)
 

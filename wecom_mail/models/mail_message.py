@@ -34,9 +34,10 @@ class MailMessage(models.Model):
             return
         url = Notify._link(message.model, message.res_id)
         for lang, user_ids in Notify._by_language(list(members)):
-            content = self.with_context(lang=lang)._wecom_text(message, subject, url)
+            worded = self.with_context(lang=lang)
             Notify._queue("notification of message %s" % message.id, [members[i] for i in user_ids], "text",
-                          content, business_type="mail.message", business_id=message.id,
+                          lambda: (worded._wecom_text(message, subject, url), None),  # pylint: disable=cell-var-from-loop
+                          business_type="mail.message", business_id=message.id,
                           res_model=message.model or None, res_id=message.res_id or None)
 
     @api.model

@@ -45,12 +45,16 @@ class WecomMailNotify(models.AbstractModel):
         return login_url(base_url, path)
 
     @api.model
-    def _queue(self, what, members, message_type, content, **kwargs):
+    def _queue(self, what, members, message_type, build, **kwargs):
         """Queue a message to ``members`` in the caller's transaction (sent by the outbox job once it
-        commits; nothing if it rolls back), recorded as sent by the current user. A message that
-        cannot be prepared is logged and leaves the caller's transaction as it was."""
+        commits; nothing if it rolls back), recorded as sent by the current user. ``build()`` gives
+        its (content, card). A message that cannot be built or prepared is logged and leaves the
+        caller's transaction as it was."""
         try:
             with self.env.cr.savepoint():
+                content, card = build()
+                if card is not None:
+                    kwargs["card"] = card
                 message = self.env["wecom.message"].sudo().send_message(
                     message_type, content, to_users=members, queue=True, **kwargs)
                 message.sudo().write({"sender_id": self.env.uid})

@@ -117,6 +117,15 @@ class TestActivityCards(BridgeCase):
         self.assertIn("WeCom is not configured", logged.output[0])
         self.assertFalse(self.bridge_messages("activity"))
 
+    def test_a_card_that_cannot_be_built_is_logged_and_scheduling_goes_on(self):
+        self.env["ir.config_parameter"].set_param("web.base.url", "")  # no full link for the card
+        with self.assertLogs("odoo.addons.wecom_mail", logging.ERROR) as logged:
+            activity = self.schedule(self.lina)
+        self.assertTrue(activity.exists())
+        self.assertIn("could not be queued for WeCom", logged.output[0])
+        self.assertFalse(self.bridge_messages("activity"))
+        self.assertEqual(self.emulator.calls("message/send"), 0)
+
 
 @at_install(False)
 @post_install(True)
