@@ -101,7 +101,9 @@ import sys
 import odoo
 
 odoo.tools.config.parse_config(["-c", sys.argv[1], "--logfile", "/dev/null"])
-odoo.service.db.exp_duplicate_database(sys.argv[2], sys.argv[3])
+odoo.tools.config["list_db"] = True  # Odoo's database management, off in our configs, for this call only
+with odoo.api.Environment.manage():
+    odoo.service.db.exp_duplicate_database(sys.argv[2], sys.argv[3])
 PY
 }
 
