@@ -40,8 +40,9 @@ else
 fi
 
 # the core and every bridge addon (which bring hr, hr_holidays, mail): installed the first time,
-# updated on later runs
-ensure_addon "$CFG" "$ODOO_DB" "$LOCAL/odoo-install-$ODOO_DB.log" "$(echo wecom_integration $(bridge_addons) | tr ' ' ,)"
+# updated on later runs. WECOM_BRIDGES (space-separated, may be empty) names the bridges instead.
+BRIDGES="${WECOM_BRIDGES-$(bridge_addons)}"
+ensure_addon "$CFG" "$ODOO_DB" "$LOCAL/odoo-install-$ODOO_DB.log" "$(echo wecom_integration $BRIDGES | tr ' ' ,)"
 if ! real_corp; then
     # fills only the settings still empty, so an administrator's changes survive restarts
     "$PY" "$ROOT/scripts/configure_emulator.py" "$CFG" "$ODOO_DB" "http://127.0.0.1:$EMULATOR_PORT"
