@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make run`: PostgreSQL, the WeCom emulator (unless real credentials are set) and Odoo with the
-# addon installed, in the foreground. Ctrl-C stops everything it started.
+# addon and its bridge addons installed, in the foreground. Ctrl-C stops everything it started.
 source "$(dirname "$0")/lib.sh"
 
 bash "$ROOT/scripts/setup.sh"
@@ -39,7 +39,10 @@ else
     backend="the WeCom emulator at http://127.0.0.1:$EMULATOR_PORT/cgi-bin"
 fi
 
-ensure_addon "$CFG" "$ODOO_DB" "$LOCAL/odoo-install-$ODOO_DB.log"
+# the core and every bridge addon (which bring hr, hr_holidays, mail): installed the first time,
+# updated on later runs. WECOM_BRIDGES (space-separated, may be empty) names the bridges instead.
+BRIDGES="${WECOM_BRIDGES-$(bridge_addons)}"
+ensure_addon "$CFG" "$ODOO_DB" "$LOCAL/odoo-install-$ODOO_DB.log" "$(echo wecom_integration $BRIDGES | tr ' ' ,)"
 if ! real_corp; then
     # fills only the settings still empty, so an administrator's changes survive restarts
     "$PY" "$ROOT/scripts/configure_emulator.py" "$CFG" "$ODOO_DB" "http://127.0.0.1:$EMULATOR_PORT"
