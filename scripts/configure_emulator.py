@@ -35,9 +35,13 @@ def link_demo_members(env, members=DEMO_LOGIN_MEMBERS):
     for userid, name in members:
         user = users.search([("login", "=", userid)], limit=1)
         if not user:
-            user = users.create({"login": userid, "name": name, "groups_id": [(6, 0, [
-                env.ref("base.group_user").id, env.ref("wecom_integration.wecom_group_user").id])]})
+            # an email: with mail installed, what they post needs a sender address
+            user = users.create({"login": userid, "name": name, "email": "%s@haolinju.com.cn" % userid,
+                                 "tz": "Asia/Shanghai", "groups_id": [(6, 0, [
+                                     env.ref("base.group_user").id, env.ref("wecom_integration.wecom_group_user").id])]})
             created.append(userid)
+        elif not user.email:
+            user.email = "%s@haolinju.com.cn" % userid
         member = env["wecom.user"].with_context(active_test=False).search([("userid", "=", userid)], limit=1)
         if member and not member.odoo_user_id:
             member.odoo_user_id = user
@@ -60,12 +64,34 @@ def link_demo_employees(env):
     return created
 
 
+# wecom_hr_holidays: 王强 asks for a leave, his manager 刘艳 (a Leave Officer) approves it from WeCom
+DEMO_LEAVE_OFFICERS = ("liuyan",)
+
+
+def prepare_leave_demo(env):
+    """The Leave Officers of the leave demo (the employees and managers are link_demo_employees')."""
+    officers = env.ref("hr_holidays.group_hr_holidays_user")
+    made = []
+    for login in DEMO_LEAVE_OFFICERS:
+        user = env["res.users"].search([("login", "=", login)], limit=1)
+        if user and officers not in user.groups_id:
+            user.groups_id = [(4, officers.id)]
+            made.append("%s a Leave Officer" % login)
+    return made
+
+
+def installed(env, module):
+    return bool(env["ir.module.module"].search_count([("name", "=", module), ("state", "=", "installed")]))
+
+
 def seed_bridge_demo(env):
     """The demo data of each installed bridge addon (only what is missing, so restarts keep what was
     changed); returns what was made. A bridge's seeding goes here, after those it builds on."""
     made = []
     if "wecom.employee.link" in env.registry:  # wecom_hr
         made += link_demo_employees(env)
+    if installed(env, "wecom_hr_holidays"):
+        made += prepare_leave_demo(env)
     return made
 
 

@@ -57,7 +57,8 @@ fi
 "$PY" -c 'import odoo.cli; odoo.cli.main()' -c "$CFG" -d "$ODOO_DB" --logfile "$ODOO_LOG" \
     --load="$(installed_modules "$ODOO_DB")" ${ODOO_EXTRA_ARGS:-} &
 pids+=($!)
-wait_http "http://127.0.0.1:$ODOO_PORT/web/login" 60 || { tail -n 30 "$ODOO_LOG" >&2; die "Odoo did not start"; }
+# the first page of a new database compiles the asset bundles (mail and hr add theirs): minutes on a busy machine
+wait_http "http://127.0.0.1:$ODOO_PORT/web/login" 240 || { tail -n 30 "$ODOO_LOG" >&2; die "Odoo did not start"; }
 if ! real_corp; then
     # as an administrator would in WeCom's console: the emulator posts contact changes to Odoo
     "$PY" "$ROOT/scripts/configure_emulator.py" "$CFG" "$ODOO_DB" "http://127.0.0.1:$EMULATOR_PORT" \
