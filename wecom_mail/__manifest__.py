@@ -11,6 +11,7 @@
     "installable": True,
     "depends": ["wecom_integration", "mail"],
     "data": [
+        "security/ir.model.access.csv",
         "views/res_users_views.xml",
     ],
 }
