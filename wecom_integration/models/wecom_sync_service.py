@@ -85,15 +85,18 @@ class RunReport(object):
         return outcome
 
 
-def _use_export(env, fetch, departments):
-    """Whether a full sync reads the members through export jobs."""
+def _use_export(env, fetch, departments=None):
+    """Whether a full sync reads the members through export jobs; None when that depends on the
+    departments, not read yet (``departments`` None)."""
     if fetch.mode != "auto":
         return fetch.mode == "export"
     threshold = max(fetch.threshold, 1)
-    if len(departments) * 10 >= threshold:
+    if departments is not None and len(departments) * 10 >= threshold:
         return True
     env.cr.execute("SELECT count(*) FROM wecom_user")
-    return env.cr.fetchone()[0] >= threshold
+    if env.cr.fetchone()[0] >= threshold:
+        return True
+    return False if departments is not None else None
 
 
 class MemberExport(object):
@@ -115,8 +118,9 @@ class MemberExport(object):
         self.reader.cancel()
 
 
-def _start_member_export(env, setup, departments):
-    """A MemberExport started now when this full sync reads the members through export jobs, else None."""
+def _start_member_export(env, setup, departments=None):
+    """A MemberExport started now when this full sync reads the members through export jobs, else None
+    (also when that cannot be told before the departments are read)."""
     if not _use_export(env, setup.fetch, departments):
         return None
     return MemberExport(setup)
@@ -327,11 +331,14 @@ class WecomSyncService(models.AbstractModel):
         def work(env, setup, outcome):
             app, contact, threshold = setup.app, setup.contact, setup.threshold
             report = RunReport(setup.progress)
-            departments = fetch_departments(app, contact)
-            # the export job (if any) runs while the departments are written and the tags read
-            export = _start_member_export(env, setup, departments) if "user" in kinds else None
+            # the export job (if any) runs while the departments are read and written and the tags
+            # read: started before department/list when the settings or the mirror already say so
+            export = _start_member_export(env, setup) if "user" in kinds else None
             tags = None
             try:
+                departments = fetch_departments(app, contact)
+                if "user" in kinds and export is None:
+                    export = _start_member_export(env, setup, departments)
                 if "department" in kinds:
                     report.fetched(_("Departments"), len(departments))
                     outcome.merge(report.written(DepartmentWriter(env, threshold).apply(departments)))
