@@ -187,3 +187,34 @@ def test_adaptive_concurrency_grows_on_success():
     assert limiter.limit == 2
     assert limiter.on_rate_limit(45033, "user/list") == limiter.concurrency_wait
     assert limiter.limit == 1
+
+
+def test_a_cancelled_export_stops_at_its_next_step(emu, mock):
+    """A run that fails while its export job goes on in another thread cancels it: no more polls."""
+    app = client_for(emu)
+    reader = ExportReader(app)
+    reader.cancel()
+    before = emu.calls()
+    with pytest.raises(ExportFailed) as raised:
+        directory.fetch_users_export(app, reader=reader)
+    assert raised.value.reason == "cancelled"
+    assert emu.calls() - before == 0, "not even the job's start"
+
+
+def test_base64_files_are_still_read_when_their_length_fits_raw_bytes():
+    """The base64 reading is only looked at once the raw one fails: a base64 text whose length is a
+    multiple of 16 is still decrypted."""
+    import base64
+    import json
+    from wecom_emulator.exports import seal
+    from wecom_emulator.msgcrypt import check_aes_key
+    key = random_aes_key()
+    for rows in range(1, 40):
+        document = {"userlist": [{"userid": "u%d" % n} for n in range(rows)]}
+        sealed = seal(check_aes_key(key), document, "base64", "plain", "ww-corp")
+        if len(sealed) % 16 == 0:
+            assert base64.b64decode(sealed)
+            assert decrypt_file(sealed, key, "ww-corp") == json.loads(json.dumps(document))
+            break
+    else:
+        pytest.fail("no base64 file of a length divisible by 16 was made")

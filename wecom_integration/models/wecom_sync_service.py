@@ -9,6 +9,7 @@ import json
 import logging
 import time
 from collections import namedtuple
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 import psycopg2
@@ -84,26 +85,56 @@ class RunReport(object):
         return outcome
 
 
-def _use_export(env, fetch, departments):
-    """Whether a full sync reads the members through export jobs."""
+def _use_export(env, fetch, departments=None):
+    """Whether a full sync reads the members through export jobs; None when that depends on the
+    departments, not read yet (``departments`` None)."""
     if fetch.mode != "auto":
         return fetch.mode == "export"
     threshold = max(fetch.threshold, 1)
-    if len(departments) * 10 >= threshold:
+    if departments is not None and len(departments) * 10 >= threshold:
         return True
     env.cr.execute("SELECT count(*) FROM wecom_user")
-    return env.cr.fetchone()[0] >= threshold
+    if env.cr.fetchone()[0] >= threshold:
+        return True
+    return False if departments is not None else None
 
 
-def _fetch_members(env, setup, departments, report):
-    """The members of a full sync: through export jobs for a large directory (or when the settings say
-    so), else one user/list per department; a failed export falls back to the latter in the same run,
-    and the log says which path was used and why."""
+class MemberExport(object):
+    """The members of a full sync read through an export job in a thread of its own, started
+    before the departments are written: WeCom builds the file, and it is downloaded and decrypted,
+    while the departments go into the mirror. The thread only talks to WeCom (no cursor, no
+    translation); ``result()`` waits for it, ``cancel()`` stops it when the run fails first."""
+
+    def __init__(self, setup):
+        self.reader = ExportReader(setup.app, max_wait=setup.fetch.max_wait)
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wecom-export")
+        self.future = self.executor.submit(fetch_users_export, setup.app, setup.contact, self.reader)
+        self.executor.shutdown(wait=False)  # the thread ends with its fetch
+
+    def result(self):
+        return self.future.result()
+
+    def cancel(self):
+        self.reader.cancel()
+
+
+def _start_member_export(env, setup, departments=None):
+    """A MemberExport started now when this full sync reads the members through export jobs, else None
+    (also when that cannot be told before the departments are read)."""
     if not _use_export(env, setup.fetch, departments):
+        return None
+    return MemberExport(setup)
+
+
+def _fetch_members(env, setup, departments, report, export=None):
+    """The members of a full sync: through export jobs for a large directory (``export``, started by
+    _start_member_export), else one user/list per department; a failed export falls back to the
+    latter in the same run, and the log says which path was used and why."""
+    if export is None:
         setup.record({"fetch_mode": "per_department"})
         return fetch_users(setup.app, departments, setup.contact)
     try:
-        users = fetch_users_export(setup.app, setup.contact, ExportReader(setup.app, max_wait=setup.fetch.max_wait))
+        users = export.result()
     except (ExportFailed, KeyError, TypeError, ValueError, AttributeError) as error:
         reason = getattr(error, "reason", "format")
         detail = str(error) if isinstance(error, ExportFailed) else "%s: %s" % (type(error).__name__, error)
@@ -300,12 +331,25 @@ class WecomSyncService(models.AbstractModel):
         def work(env, setup, outcome):
             app, contact, threshold = setup.app, setup.contact, setup.threshold
             report = RunReport(setup.progress)
-            departments = fetch_departments(app, contact)
-            if "department" in kinds:
-                report.fetched(_("Departments"), len(departments))
-                outcome.merge(report.written(DepartmentWriter(env, threshold).apply(departments)))
+            # the export job (if any) runs while the departments are read and written and the tags
+            # read: started before department/list when the settings or the mirror already say so
+            export = _start_member_export(env, setup) if "user" in kinds else None
+            tags = None
+            try:
+                departments = fetch_departments(app, contact)
+                if "user" in kinds and export is None:
+                    export = _start_member_export(env, setup, departments)
+                if "department" in kinds:
+                    report.fetched(_("Departments"), len(departments))
+                    outcome.merge(report.written(DepartmentWriter(env, threshold).apply(departments)))
+                if "tag" in kinds and export is not None:
+                    tags = fetch_tags(app)
+            except Exception:
+                if export is not None:
+                    export.cancel()
+                raise
             if "user" in kinds:
-                users = _fetch_members(env, setup, departments, report)
+                users = _fetch_members(env, setup, departments, report, export)
                 report.fetched(_("Members"), len(users))
                 history = MemberHistory(env, setup.log_id, "sync")
                 outcome.merge(report.written(UserWriter(env, threshold, history).apply(users, departments)))
@@ -316,7 +360,7 @@ class WecomSyncService(models.AbstractModel):
                 env["wecom.sync.service"]._log_write(setup.log_id, {"directory_health": json.dumps(
                     health.from_directory(departments, users, contact is not None))})
             if "tag" in kinds:
-                tags = fetch_tags(app)
+                tags = tags if tags is not None else fetch_tags(app)
                 report.fetched(_("Tags"), len(tags))
                 outcome.merge(report.written(TagWriter(env, threshold).apply(tags)))
         return work

@@ -8,6 +8,7 @@ from collections import OrderedDict
 
 from odoo import _
 
+from . import bulk
 from .bulk import BulkTable, stamp, sync_relation
 from .fingerprint import PLAIN_FIELDS, SENSITIVE_FIELDS, member_fingerprint
 from .outcome import SyncOutcome, SyncRefused
@@ -160,6 +161,8 @@ class UserWriter(Writer):
         index = self.table.load_index()
         dept_ids = self._department_ids()
         led = self._led_departments(departments)
+        if not index and complete and len(users) >= bulk.COPY_MIN:
+            return self._first_import(outcome, users, dept_ids, led)
         todo, failed = self._changed_members(outcome, users, index, dept_ids, led)
         gone = [key for key, stored in index.items() if complete and stored[1] and key not in users]
         # archived lately under a userid WeCom does not know: maybe the same member, renamed
@@ -188,9 +191,10 @@ class UserWriter(Writer):
         self.table.write_quiet(unchanged, wanted)
         archived = self._archive(archive)
         id_of = self.table.id_of
+        fresh = set(created.values())
         relations_changed, moves = set(), {}
         relations_changed |= sync_relation(self.env.cr, "wecom_department_user_rel", "user_id", "department_id",
-                                           {id_of(k): v for k, v in memberships.items()}, report=moves)
+                                           {id_of(k): v for k, v in memberships.items()}, report=moves, fresh=fresh)
         if history is not None:
             # the first import is not history: each member's creation date says when it came
             first_import = not index
@@ -202,13 +206,51 @@ class UserWriter(Writer):
                     history.departments(member_id, before, after)
             history.flush()
         relations_changed |= sync_relation(self.env.cr, "wecom_department_leader_rel", "user_id", "department_id",
-                                           {id_of(k): v for k, v in leaderships.items()})
+                                           {id_of(k): v for k, v in leaderships.items()}, fresh=fresh)
         relations_changed |= sync_relation(
             self.env.cr, "wecom_user_direct_leader_rel", "user_id", "leader_id",
-            {id_of(k): set(id_of(l) for l in leaders if id_of(l)) for k, leaders in direct_leaders.items()})
+            {id_of(k): set(id_of(l) for l in leaders if id_of(l)) for k, leaders in direct_leaders.items()},
+            fresh=fresh)
         self.finish(outcome, len(users) - len(failed), created, updated, archived, relations_changed,
                     USER_COLUMNS + ["active", "department_ids", "leader_department_ids", "direct_leader_ids"])
         return outcome
+
+    def _first_import(self, outcome, users, dept_ids, led):
+        """apply() on an empty mirror (a first sync), as the general path would do it: every member is
+        new, so there is nothing to read back or compare; each member's row (values, fingerprint,
+        relations) is made while COPY stores the rows before it, and the relations follow by COPY.
+        A first import is not history (each member's creation date says when it came)."""
+        failed = set(key for key in users if not self._check(outcome, users[key], dept_ids))
+        keys = [key for key in users if key not in failed]
+        present = set(keys)
+        table = self.table
+        table.reserve_ids(keys)
+        id_of = table.reserved.get
+        memberships, leaderships, direct_leaders = {}, {}, {}
+
+        def rows():
+            for key in keys:
+                member = users[key]
+                values = self._values(member, dept_ids, None)
+                values["sync_fingerprint"] = member_fingerprint(member, led.get(key), present)
+                member_id = id_of(key)
+                wecom_depts = [int(d) for d in member.get("department") or []]
+                memberships[member_id] = set(dept_ids[d] for d in wecom_depts)
+                flags = member.get("is_leader_in_dept") or []
+                leads = set(dept_ids[d] for d, flag in zip(wecom_depts, flags) if int(flag or 0) == 1)
+                leads.update(dept_ids[d] for d in led.get(key, ()) if d in dept_ids)
+                leaderships[member_id] = leads
+                direct_leaders[member_id] = set(id_of(u.lower()) for u in member.get("direct_leader") or []
+                                                if id_of(u.lower()))
+                yield key, values
+        created = table.copy_insert(rows())
+        fresh = set(created.values())
+        cr = self.env.cr
+        sync_relation(cr, "wecom_department_user_rel", "user_id", "department_id", memberships, fresh=fresh)
+        sync_relation(cr, "wecom_department_leader_rel", "user_id", "department_id", leaderships, fresh=fresh)
+        sync_relation(cr, "wecom_user_direct_leader_rel", "user_id", "leader_id", direct_leaders, fresh=fresh)
+        return self.finish(outcome, len(keys), created, set(), [], (),
+                           USER_COLUMNS + ["active", "department_ids", "leader_department_ids", "direct_leader_ids"])
 
     def _changed_members(self, outcome, users, index, dept_ids, led):
         """({key: (member, fingerprint)} to diff and write, keys that cannot be synced): members whose
@@ -354,7 +396,8 @@ class TagWriter(Writer):
                 outcome.warn("tag", tag_id, _("Tag %(tag)s: members not in Odoo (sync members and departments "
                                               "first): %(missing)s")
                              % {"tag": tag["tagname"], "missing": ", ".join(missing)})
-        changed = sync_relation(cr, "wecom_tag_user_rel", "tag_id", "user_id", members)
-        changed |= sync_relation(cr, "wecom_tag_department_rel", "tag_id", "department_id", parties)
+        fresh = set(created.values())
+        changed = sync_relation(cr, "wecom_tag_user_rel", "tag_id", "user_id", members, fresh=fresh)
+        changed |= sync_relation(cr, "wecom_tag_department_rel", "tag_id", "department_id", parties, fresh=fresh)
         self.finish(outcome, len(wanted), created, updated, archived, changed, TAG_COLUMNS + ["active", "member_ids"])
         return outcome

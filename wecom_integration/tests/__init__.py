@@ -19,6 +19,7 @@ from . import test_security
 from . import test_settings
 from . import test_sync
 from . import test_sync_access
+from . import test_sync_bulk_copy
 from . import test_sync_export
 from . import test_sync_failures
 from . import test_sync_fingerprint

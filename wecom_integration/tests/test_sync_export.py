@@ -1,7 +1,10 @@
 """Full syncs through WeCom's export jobs (issue 13): the same mirror as the per-department path,
 a fallback to that path in the same run for every kind of export failure, and the log saying
 which path was used."""
+import threading
 from unittest.mock import patch
+
+from ..exceptions import WecomSyncError
 
 from ..wecom import export as export_module
 from .test_sync import DEMO_DEPARTMENTS, DEMO_MEMBERS, DEMO_TAGS, SyncCase
@@ -107,6 +110,20 @@ class TestExportPath(ExportCase):
         log = self.service.sync_departments()
         self.assertFalse(log.fetch_mode)
         self.assertEqual(self.emulator.calls("export/user"), 0)
+
+    def test_a_run_that_fails_before_reading_its_export_stops_it(self):
+        """The export job starts before department/list; when the run fails first, the thread that
+        polls the job is cancelled instead of polling on for export_max_wait."""
+        self.set_wecom_params(export_max_wait="600")
+        self.emulator.inject_fault("export/user", kind="job_stuck")
+        self.emulator.inject_fault("department/list", kind="errcode", errcode=60011, count=1)
+        with self.assertRaises(WecomSyncError):
+            self.service.sync_all()
+        self.assertEqual(self.emulator.calls("export/user"), 1, "the export had started")
+        for thread in [t for t in threading.enumerate() if t.name.startswith("wecom-export")]:
+            thread.join(30)
+            self.assertFalse(thread.is_alive(), "the export thread stopped")
+        self.assertEqual(self.Member.search_count([]), 0)
 
 
 class TestExportFallback(ExportCase):

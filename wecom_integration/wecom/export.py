@@ -13,8 +13,8 @@ and the plaintext is the JSON itself or framed like a callback message (random16
 at a time and their rows yielded, so a large export never lives in memory whole.
 
 Any problem raises ExportFailed, whose ``reason`` says which kind ("errcode", "failed",
-"timeout", "download", "size", "md5", "decrypt", "format"): the caller falls back to the
-per-department calls. Imports nothing from Odoo.
+"timeout", "download", "size", "md5", "decrypt", "format", or "cancelled" after
+ExportReader.cancel()): the caller falls back to the per-department calls. Imports nothing from Odoo.
 """
 import base64
 import binascii
@@ -39,12 +39,12 @@ DEFAULT_MAX_WAIT = 600.0          # seconds a job may take before the export is 
 POLL_SCHEDULE = (0.2, 0.5, 1.0, 2.0, 5.0)   # waits between get_result calls, the last repeated
 _ALNUM = string.ascii_letters + string.digits
 _SYSRANDOM = random.SystemRandom()
-_BASE64_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\r\n")
+_BASE64_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\r\n"
 
 
 class ExportFailed(WecomError):
     """An export that did not give a usable directory. ``reason``: errcode, failed, timeout,
-    download, size, md5, decrypt or format."""
+    download, size, md5, decrypt, format or cancelled."""
 
     def __init__(self, reason, errmsg, errcode=None, path="", response=None):
         super(ExportFailed, self).__init__(errmsg, errcode=errcode, path=path, response=response)
@@ -91,16 +91,34 @@ def _unframe(plain, corp_id):
     raise ExportFailed("decrypt", "the decrypted file is not JSON (wrong key?)")
 
 
+def _base64_body(data):
+    """The decoded bytes when ``data`` is base64 text (the variant the docs leave open), else None."""
+    stripped = data.strip()
+    if not stripped or stripped.translate(None, _BASE64_BYTES):  # a byte outside base64's alphabet
+        return None
+    if len(stripped.replace(b"\r", b"").replace(b"\n", b"")) % 4:
+        return None
+    return base64.b64decode(stripped)
+
+
+def _ciphertexts(data):
+    """The ways to read a file's bytes, likeliest first: raw ciphertext, then its base64 (first when
+    the length rules out raw bytes). The base64 reading is only looked at when needed: checking
+    the alphabet of a large file is not free."""
+    if len(data) % 16 == 0:
+        yield data
+    decoded = _base64_body(data)
+    if decoded is not None:
+        yield decoded
+    if len(data) % 16:
+        yield data
+
+
 def decrypt_file(data, aes_key, corp_id=None):
     """The JSON document (a dict) of one data file's bytes."""
     key = _key_bytes(aes_key)
-    candidates = [data]
-    stripped = data.strip()
-    if stripped and set(stripped) <= _BASE64_BYTES and len(stripped.replace(b"\r", b"").replace(b"\n", b"")) % 4 == 0:
-        # the base64 variant the docs leave open (tried first when the length rules out raw bytes)
-        candidates.insert(0 if len(data) % 16 else 1, base64.b64decode(stripped))
     error = None
-    for raw in candidates:
+    for raw in _ciphertexts(data):
         try:
             body = _unframe(_cbc_decrypt(key, raw), corp_id)
             document = json.loads(body.decode("utf-8"))
@@ -136,9 +154,20 @@ class ExportReader(object):
         self.aes_key = aes_key      # None: a fresh key for every job
         self.calls = 0              # WeCom API calls made (downloads not included)
         self.downloads = 0
+        self.cancelled = False      # set by another thread: the next step raises ExportFailed("cancelled")
+
+    def cancel(self):
+        """Stop the export at its next step (a reader running in another thread whose result is no
+        longer wanted: it does not poll on for up to max_wait)."""
+        self.cancelled = True
+
+    def _check_cancelled(self):
+        if self.cancelled:
+            raise ExportFailed("cancelled", "the export was cancelled")
 
     # ------------------------------------------------------------------ the steps
     def _request(self, method, path, **kwargs):
+        self._check_cancelled()
         self.calls += 1
         try:
             return self.client.request(method, path, **kwargs)
@@ -191,6 +220,7 @@ class ExportReader(object):
         url, size, md5 = item.get("url"), item.get("size"), item.get("md5")
         if not url or not isinstance(url, str):
             raise ExportFailed("format", "an export file has no url")
+        self._check_cancelled()
         self.downloads += 1
         try:
             response = self.session.get(url, timeout=max(self.client.timeout or 0, 60))
