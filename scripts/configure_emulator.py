@@ -3,9 +3,11 @@
 Usage: python configure_emulator.py ODOO_CFG DB EMULATOR_URL [ODOO_URL]
 Reads the corp id, the messaging app and the contact-sync secret from GET /_emulator/corp and
 stores them as the addon's settings, as an administrator would on the settings page, with a
-random callback Token and EncodingAESKey. Only empty settings are filled: what an administrator
-changed is kept. With ODOO_URL (Odoo running), it then sets Odoo's callback URL in the emulator,
-as an administrator would in WeCom's admin console: changes made in the emulator reach Odoo.
+random Token and EncodingAESKey for the contact-change callback and for the app's own callback.
+Only empty settings are filled: what an administrator changed is kept. With ODOO_URL (Odoo
+running), it then sets Odoo's callback URLs in the emulator, as an administrator would in WeCom's
+admin console: changes made in the emulator reach Odoo, and so do the clicks on cards in the
+emulator's inbox (the app's callback, /wecom/callback/app).
 """
 import json
 import secrets
@@ -46,15 +48,22 @@ def register_callback(cfg, db, emulator_url, odoo_url):
     with odoo.api.Environment.manage():
         with odoo.registry(db).cursor() as cr:
             settings = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})["wecom.config"]._get_settings()
-    if not (settings["callback_token"] and settings["callback_aes_key"]):
-        return
-    from odoo.addons.wecom_integration.models.wecom_config import CALLBACK_PATH
-    body = json.dumps({"url": odoo_url + CALLBACK_PATH, "token": settings["callback_token"],
-                       "encoding_aes_key": settings["callback_aes_key"]}).encode("utf-8")
-    request = Request(emulator_url + "/_emulator/contact_sync/callback", data=body,
-                      headers={"Content-Type": "application/json"})
-    answer = json.load(urlopen(request, timeout=30))
-    print("the emulator posts contact changes to %s" % answer["callback"]["url"])
+    from odoo.addons.wecom_integration.models.wecom_config import APP_CALLBACK_PATH, CALLBACK_PATH
+    if settings["callback_token"] and settings["callback_aes_key"]:
+        answer = post_json(emulator_url + "/_emulator/contact_sync/callback", {
+            "url": odoo_url + CALLBACK_PATH, "token": settings["callback_token"],
+            "encoding_aes_key": settings["callback_aes_key"]})
+        print("the emulator posts contact changes to %s" % answer["callback"]["url"])
+    if settings["app_callback_token"] and settings["app_callback_aes_key"] and settings["agent_id"]:
+        answer = post_json(emulator_url + "/_emulator/apps/%s/callback" % settings["agent_id"], {
+            "url": odoo_url + APP_CALLBACK_PATH, "token": settings["app_callback_token"],
+            "encoding_aes_key": settings["app_callback_aes_key"]})
+        print("the emulator posts card clicks of app %s to %s" % (settings["agent_id"], answer["callback"]["url"]))
+
+
+def post_json(url, data):
+    request = Request(url, data=json.dumps(data).encode("utf-8"), headers={"Content-Type": "application/json"})
+    return json.load(urlopen(request, timeout=30))
 
 
 def main(cfg, db, emulator_url, odoo_url=None):
@@ -71,6 +80,7 @@ def main(cfg, db, emulator_url, odoo_url=None):
                                 ("secret", app["secret"]), ("contact_secret", corp["contact_sync"]["secret"]),
                                 ("base_url", emulator_url + "/cgi-bin"), ("timeout", "10"),
                                 ("callback_token", random_text(32)), ("callback_aes_key", random_text(43)),
+                                ("app_callback_token", random_text(32)), ("app_callback_aes_key", random_text(43)),
                                 # Log in with WeCom: the emulator's OAuth and QR pages stand in for WeCom's
                                 ("oauth_url", emulator_url), ("sso_url", emulator_url), ("login_enabled", "1")]:
                 if not config._get_stored(name):

@@ -2,7 +2,7 @@
 {
     "name": "WeCom Integration",
     "summary": "Mirror the WeCom (企业微信) directory into Odoo and send WeCom app messages",
-    "version": "11.0.7.0.0",
+    "version": "11.0.8.0.0",
     "development_status": "Alpha",
     "category": "Human Resources",
     "website": "https://github.com/wecom-integration/wecom_integration",
@@ -25,6 +25,7 @@
         "views/wecom_tag_views.xml",
         "views/wecom_sync_log_views.xml",
         "views/wecom_callback_event_views.xml",
+        "views/wecom_app_event_views.xml",
         "views/wecom_job_views.xml",
         "data/wecom_sync_actions.xml",
         "views/wecom_message_views.xml",

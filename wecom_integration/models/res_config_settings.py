@@ -6,7 +6,7 @@ means "keep the stored one", and the fields are restricted to system administrat
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from .wecom_config import CALLBACK_PATH, DEFAULTS, ENV_VARS, LOGIN_TOGGLES, SECRET_SETTINGS, env_override
+from .wecom_config import APP_CALLBACK_PATH, CALLBACK_PATH, DEFAULTS, ENV_VARS, LOGIN_TOGGLES, SECRET_SETTINGS, env_override
 
 SYSTEM = "base.group_system"
 
@@ -58,6 +58,18 @@ class ResConfigSettings(models.TransientModel):
         "Callback URL", readonly=True,
         help="The URL to enter in the WeCom admin console: WeCom posts every contact change there and "
              "Odoo applies it at once.")
+    wecom_app_callback_token = fields.Char(
+        "App callback Token", groups=SYSTEM,
+        help="Token of the app's own callback (应用管理 → the app → 接收消息 → 设置API接收), which receives the "
+             "clicks on cards with buttons. Leave empty to keep the stored one.")
+    wecom_app_callback_aes_key = fields.Char(
+        "App callback EncodingAESKey", groups=SYSTEM,
+        help="The 43-character EncodingAESKey set next to the app callback's Token. Leave empty to keep the "
+             "stored one.")
+    wecom_app_callback_url = fields.Char(
+        "App callback URL", readonly=True,
+        help="The URL to enter in the WeCom admin console for the app (接收消息 → 设置API接收): WeCom posts the "
+             "clicks on cards there. WeCom refuses cards with buttons from an app without it.")
     wecom_oauth_url = fields.Char(
         "OAuth URL", help="Host of WeCom's authorize page opened inside WeCom: https://open.weixin.qq.com, or "
                           "the emulator's URL.")
@@ -79,6 +91,8 @@ class ResConfigSettings(models.TransientModel):
     wecom_secret_set = fields.Boolean("App secret stored", readonly=True)
     wecom_callback_token_set = fields.Boolean("Callback token stored", readonly=True)
     wecom_callback_aes_key_set = fields.Boolean("Callback key stored", readonly=True)
+    wecom_app_callback_token_set = fields.Boolean("App callback token stored", readonly=True)
+    wecom_app_callback_aes_key_set = fields.Boolean("App callback key stored", readonly=True)
     wecom_contact_secret_set = fields.Boolean("Contact-sync secret stored", readonly=True)
     # name of the environment variable overriding each setting, empty when none does
     wecom_last_runs = fields.Text("Last runs", readonly=True)
@@ -94,6 +108,8 @@ class ResConfigSettings(models.TransientModel):
     wecom_sso_url_env = fields.Char("Overridden by", readonly=True)
     wecom_callback_token_env = fields.Char("Overridden by", readonly=True)
     wecom_callback_aes_key_env = fields.Char("Overridden by", readonly=True)
+    wecom_app_callback_token_env = fields.Char("Overridden by", readonly=True)
+    wecom_app_callback_aes_key_env = fields.Char("Overridden by", readonly=True)
     wecom_fetch_mode_env = fields.Char("Overridden by", readonly=True)
     wecom_export_threshold_env = fields.Char("Overridden by", readonly=True)
 
@@ -113,6 +129,7 @@ class ResConfigSettings(models.TransientModel):
                 res["wecom_" + name] = value or config._get_stored(name) or DEFAULTS.get(name) or False
         base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url") or ""
         res["wecom_callback_url"] = base_url.rstrip("/") + CALLBACK_PATH
+        res["wecom_app_callback_url"] = base_url.rstrip("/") + APP_CALLBACK_PATH
         res["wecom_archive_threshold"] = int(config._get_archive_threshold())
         res["wecom_user_match"] = config._get_user_match()
         res["wecom_message_lang"] = config._get_message_lang()
@@ -202,6 +219,13 @@ class ResConfigSettings(models.TransientModel):
         """Stop accepting contact-change callbacks (WeCom's posts are refused from now on)."""
         self._wecom_check_admin()
         for name in ("callback_token", "callback_aes_key"):
+            self.env["wecom.config"]._set_stored(name, "")
+        return {"type": "ir.actions.client", "tag": "reload"}
+
+    def action_wecom_clear_app_callback(self):
+        """Stop accepting the app's callback (card clicks are refused from now on)."""
+        self._wecom_check_admin()
+        for name in ("app_callback_token", "app_callback_aes_key"):
             self.env["wecom.config"]._set_stored(name, "")
         return {"type": "ir.actions.client", "tag": "reload"}
 

@@ -18,6 +18,7 @@ from .wecom_access_token import PgTokenStore
 
 PARAM_PREFIX = "wecom_integration."
 CALLBACK_PATH = "/wecom/callback/contact"  # where WeCom posts contact changes (controllers/callback.py)
+APP_CALLBACK_PATH = "/wecom/callback/app"  # the app's own callback: card clicks (controllers/callback.py)
 MAX_TIMEOUT = 300
 LOGIN_PATH = "/wecom/login"  # entry point of every link sent to WeCom (controllers/login.py)
 
@@ -32,6 +33,9 @@ ENV_VARS = OrderedDict([
     # contact-change callbacks: the Token and EncodingAESKey set in the WeCom admin console
     ("callback_token", ("WECOM_CALLBACK_TOKEN", "WECHAT_CALLBACK_TOKEN")),
     ("callback_aes_key", ("WECOM_CALLBACK_AES_KEY", "WECHAT_ENCODING_AES_KEY")),
+    # the app's own callback (应用管理 → the app → 接收消息 → 设置API接收): card clicks
+    ("app_callback_token", ("WECOM_APP_CALLBACK_TOKEN",)),
+    ("app_callback_aes_key", ("WECOM_APP_CALLBACK_AES_KEY",)),
     # how a full sync fetches the members: auto, export (WeCom's export jobs) or per_department
     ("fetch_mode", ("WECOM_FETCH_MODE",)),
     # auto uses export jobs from this many members in the mirror, or a tenth as many departments
@@ -41,7 +45,8 @@ ENV_VARS = OrderedDict([
     ("oauth_url", ("WECOM_OAUTH_URL",)),
     ("sso_url", ("WECOM_SSO_URL",)),
 ])
-SECRET_SETTINGS = ("secret", "contact_secret", "callback_token", "callback_aes_key")
+SECRET_SETTINGS = ("secret", "contact_secret", "callback_token", "callback_aes_key", "app_callback_token",
+                   "app_callback_aes_key")
 USER_MATCH_MODES = ("off", "login", "email", "mobile")
 DEFAULT_DUPLICATE_CHECK_INTERVAL = 1800
 DEFAULT_ARCHIVE_THRESHOLD = 20
@@ -134,11 +139,12 @@ class WecomConfig(models.AbstractModel):
             raise UserError(_("The WeCom API timeout must be a number of seconds between 1 and %(max)s, got "
                               "%(value)r in the %(origin)s.")
                             % {"max": MAX_TIMEOUT, "value": settings["timeout"], "origin": origin("timeout")})
-        aes_key = settings["callback_aes_key"]
-        if aes_key and not (len(aes_key) == 43 and aes_key.isalnum() and aes_key.isascii()):
-            raise UserError(_("The callback EncodingAESKey must be the 43 letters and digits shown in the WeCom admin "
-                              "console, got %(length)s characters in the %(origin)s.")
-                            % {"length": len(aes_key), "origin": origin("callback_aes_key")})
+        for name in ("callback_aes_key", "app_callback_aes_key"):
+            aes_key = settings[name]
+            if aes_key and not (len(aes_key) == 43 and aes_key.isalnum() and aes_key.isascii()):
+                raise UserError(_("The callback EncodingAESKey must be the 43 letters and digits shown in the WeCom "
+                                  "admin console, got %(length)s characters in the %(origin)s.")
+                                % {"length": len(aes_key), "origin": origin(name)})
         if settings["fetch_mode"] not in FETCH_MODES:
             raise UserError(_("The member fetch mode must be one of %(modes)s, got %(value)r in the %(origin)s.")
                             % {"modes": ", ".join(FETCH_MODES), "value": settings["fetch_mode"],
@@ -166,6 +172,14 @@ class WecomConfig(models.AbstractModel):
         if not (settings["corp_id"] and settings["callback_token"] and settings["callback_aes_key"]):
             return None
         return WXBizMsgCrypt(settings["callback_token"], settings["callback_aes_key"], settings["corp_id"])
+
+    @api.model
+    def _get_app_callback_crypto(self, settings=None):
+        """The WXBizMsgCrypt of the app's own callback (card clicks), or None while it is not configured."""
+        settings = settings or self._get_settings()
+        if not (settings["corp_id"] and settings["app_callback_token"] and settings["app_callback_aes_key"]):
+            return None
+        return WXBizMsgCrypt(settings["app_callback_token"], settings["app_callback_aes_key"], settings["corp_id"])
 
     @api.model
     def _get_client(self, secret_kind="app", settings=None, patient=None):

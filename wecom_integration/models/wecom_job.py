@@ -28,8 +28,10 @@ JOB_TYPES = {
     "sync": ("wecom.sync.service", "_job_sync", ()),          # a sync plans its own retries (new logs)
     "contact_events": ("wecom.callback.event", "_job_apply", (5, 30, 120, 600)),
     "message": ("wecom.message", "_job_deliver", (60, 300, 900, 3600)),
+    "app_events": ("wecom.app.event", "_job_apply", (5, 30, 120, 600)),
 }
-JOB_TYPE_LABELS = [("sync", "Directory sync"), ("contact_events", "Contact changes"), ("message", "Message")]
+JOB_TYPE_LABELS = [("sync", "Directory sync"), ("contact_events", "Contact changes"), ("message", "Message"),
+                   ("app_events", "App events")]
 DEFAULT_RETENTION_DAYS = 7  # done jobs; failed ones are kept 4 times longer, for the record
 
 
@@ -103,8 +105,9 @@ class WecomJob(models.Model):
         self.env["wecom.sync.service"]._reap_interrupted_runs()
         self.env["wecom.message"]._requeue_orphans()
         self.env["wecom.callback.event"]._requeue_stranded()
+        self.env["wecom.app.event"]._requeue_stranded()
         runner.run_due(registry, budget=budget if budget is not None else self._cron_budget())
-        for model in ("wecom.job", "wecom.sync.log", "wecom.callback.event"):
+        for model in ("wecom.job", "wecom.sync.log", "wecom.callback.event", "wecom.app.event"):
             self.env[model]._purge_old()
 
     @api.model

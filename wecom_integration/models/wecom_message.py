@@ -20,6 +20,7 @@ from ..compat import as_user, record_url
 from ..jobs.runner import RetryLater
 from ..outbox import recipients
 from ..wecom import delivery
+from ..wecom.cards import card_buttons, card_title, check_task_id, needs_callback, validate_card
 from ..wecom.errors import WecomError, language_of
 from ..wecom.messages import build_payload
 from ..cursors import CallerHoldsLock, own_env, visible_record
@@ -30,12 +31,14 @@ MANAGER_GROUP = "wecom_integration.wecom_group_manager"
 
 _logger = logging.getLogger(__name__)
 
-MESSAGE_TYPES = [("text", "Text"), ("textcard", "Text card"), ("markdown", "Markdown"), ("news", "News")]
+MESSAGE_TYPES = [("text", "Text"), ("textcard", "Text card"), ("markdown", "Markdown"), ("news", "News"),
+                 ("template_card", "Template card")]
 STATUSES = [("draft", "Draft"), ("queued", "Queued"), ("sending", "Sending"), ("sent", "Sent"),
             ("partial", "Partially delivered"), ("failed", "Failed"), ("recalled", "Recalled")]
 RETRY_DELAYS = (60, 300, 900, 3600)  # seconds before attempts 2, 3, 4 and 5
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 RECALL_WINDOW = timedelta(hours=24)
+RESPONSE_CODE_TTL = timedelta(hours=72)  # a card's response_code updates it once, within 72 h
 # what a delivery sends with: the app client, or the configuration error that stops it
 Sender = namedtuple("Sender", "client error duplicate_check_interval")
 
@@ -52,6 +55,11 @@ class WecomMessage(models.Model):
     url = fields.Char("URL", readonly=True)
     btntxt = fields.Char("Button text", readonly=True)
     articles = fields.Text("News articles (JSON)", readonly=True)
+    card = fields.Text("Template card (JSON)", readonly=True,
+                       help="The template_card as sent, without its task_id (each send call has its own).")
+    card_handler = fields.Char("Card handler", readonly=True,
+                               help="The model whose _wecom_card_event(event) receives the clicks on this card.")
+    card_summary = fields.Text("Card", compute="_compute_card_summary")
     member_ids = fields.Many2many("wecom.user", "wecom_message_user_rel", "message_id", "user_id", "Members",
                                 readonly=True)
     department_ids = fields.Many2many("wecom.department", "wecom_message_department_rel", "message_id",
@@ -89,23 +97,29 @@ class WecomMessage(models.Model):
 
     def _compute_name(self):
         for message in self:
-            text = message.title or message.content or ""
+            text = message.title or message.content or (card_title(json.loads(message.card)) if message.card else "")
             message.name = text if len(text) <= 40 else text[:39] + "…"
 
     # ------------------------------------------------------------------ sending API
     @api.model
     def send_message(self, message_type, content, title=None, url=None, btntxt=None, to_users=(),
                      to_departments=(), to_tags=(), to_all=False, business_type=None, business_id=None,
-                     res_model=None, res_id=None, queue=False, articles=None, unlinked_users=None):
+                     res_model=None, res_id=None, queue=False, articles=None, unlinked_users=None, card=None,
+                     card_handler=None):
         """Send (or with ``queue=True`` queue) a WeCom application message; returns the wecom.message.
 
         ``to_users``: WeCom userids or wecom.user records; ``to_departments``: WeCom department ids
         or wecom.department records; ``to_tags``: WeCom tag ids or wecom.tag records. Everything is
         validated first: a bad message raises UserError and nothing is sent or recorded.
+
+        ``message_type="template_card"``: ``card`` is the template_card dict (wecom/cards.py builds
+        text_notice and button_interaction cards), ``content`` may be empty; each send call gets
+        its own task_id unless the card has one. ``card_handler``: the model whose
+        ``_wecom_card_event(event)`` is called for each click (wecom.app.event).
         """
         self._check_send_access()
         values, calls = self._prepare(message_type, content, title, url, btntxt, articles, to_users,
-                                      to_departments, to_tags, to_all)
+                                      to_departments, to_tags, to_all, card=card, card_handler=card_handler)
         values.update(self._origin_values(business_type, business_id, res_model, res_id),
                       unlinked_users=unlinked_users or False)
         if queue:
@@ -125,6 +139,22 @@ class WecomMessage(models.Model):
             return as_user(message, self.env.uid)
         self._deliver_in_own_cursor(message_id, sender)
         return visible_record(self.env, self._name, message_id)
+
+    @api.depends("card")
+    def _compute_card_summary(self):
+        for message in self:
+            card = json.loads(message.card) if message.card else None
+            if not card:
+                message.card_summary = False
+                continue
+            lines = [card_title(card)]
+            lines += ["%s: %s" % (item.get("keyname"), item.get("value") or item.get("url") or "")
+                      for item in card.get("horizontal_content_list") or ()]
+            buttons = card_buttons(card)
+            if buttons:
+                lines.append(_("Buttons: %(buttons)s") % {"buttons": " | ".join(
+                    "%s (%s)" % (text, key) for text, key in buttons)})
+            message.card_summary = "\n".join(line for line in lines if line)
 
     def _compute_recipient_counts(self):
         counts = {}
@@ -176,8 +206,10 @@ class WecomMessage(models.Model):
         unlinked_text = ", ".join("%s (%s)" % (u.name, u.login) for u in unlinked) or None
         if not members:
             # a bad message is refused as it would be with recipients: nothing recorded
-            self._validate_content(message_type, content, kwargs.get("title"), kwargs.get("url"),
-                                   kwargs.get("btntxt"), kwargs.get("articles"), to_all=False)
+            card = self._validate_content(message_type, content, kwargs.get("title"), kwargs.get("url"),
+                                          kwargs.get("btntxt"), kwargs.get("articles"), to_all=False,
+                                          card=kwargs.get("card"), card_handler=kwargs.get("card_handler"))
+            kwargs = dict(kwargs, card=card)
             return self._record_undeliverable(message_type, content, unlinked_text, kwargs)
         return self.send_message(message_type, content, to_users=members, unlinked_users=unlinked_text, **kwargs)
 
@@ -297,7 +329,7 @@ class WecomMessage(models.Model):
 
     @api.model
     def _prepare(self, message_type, content, title, url, btntxt, articles, to_users, to_departments,
-                 to_tags, to_all):
+                 to_tags, to_all, card=None, card_handler=None):
         users = self._resolve("wecom.user", "userid", to_users, _("members"))
         departments = self._resolve("wecom.department", "wecom_id", to_departments, _("departments"))
         tags = self._resolve("wecom.tag", "wecom_id", to_tags, _("tags"))
@@ -307,14 +339,16 @@ class WecomMessage(models.Model):
             raise UserError(_("No recipients: give members, departments or tags (or to_all=True to send to "
                               "everyone in the app's visible range)."))
         userids = users.with_context(prefetch_fields=False).mapped("userid")  # not every column of 10,000 rows
-        self._validate_content(message_type, content, title, url, btntxt, articles, to_all=to_all,
-                               touser=userids[:1000], toparty=departments.mapped("wecom_id")[:100],
-                               totag=tags.mapped("wecom_id")[:100])
+        card = self._validate_content(message_type, content, title, url, btntxt, articles, to_all=to_all,
+                                      touser=userids[:1000], toparty=departments.mapped("wecom_id")[:100],
+                                      totag=tags.mapped("wecom_id")[:100], card=card, card_handler=card_handler)
         values = {
             "message_type": message_type, "content": content, "title": title or False, "url": url or False,
             "btntxt": btntxt or False, "articles": json.dumps(articles, ensure_ascii=False) if articles else False,
             "member_ids": [(6, 0, users.ids)], "department_ids": [(6, 0, departments.ids)],
             "tag_ids": [(6, 0, tags.ids)], "to_all": bool(to_all),
+            "card": json.dumps(card, ensure_ascii=False, sort_keys=True) if card else False,
+            "card_handler": card_handler or False,
         }
         return values, self._plan_calls(users.ids, userids, departments, tags, to_all)
 
@@ -334,31 +368,68 @@ class WecomMessage(models.Model):
         message = self.create(values)
         Call = self.env["wecom.message.call"].sudo()
         planned = []
+        card = json.loads(message.card) if message.card else None
         for sequence, (member_ids, department_ids, tag_ids, to_all) in enumerate(calls, 1):
             call = Call.create({"message_id": message.id, "sequence": sequence, "member_count": len(member_ids),
-                                "department_ids": [(6, 0, department_ids)], "tag_ids": [(6, 0, tag_ids)]})
+                                "department_ids": [(6, 0, department_ids)], "tag_ids": [(6, 0, tag_ids)],
+                                "task_id": self._task_id(card, message.id, sequence) if card else False})
             planned.append((call.id, member_ids, department_ids, tag_ids, to_all))
         recipients.plan(self.env.cr, self.env.uid, message.id, planned)
         return message
 
+    def _task_id(self, card, message_id, sequence):
+        """The task_id of a card's send call: the card's own for the first call (a suffix for the
+        next ones), else one unique in the app forever: odoo-<database>-<message>-<call>."""
+        if card.get("task_id"):
+            task_id = card["task_id"] if sequence == 1 else "%s-%s" % (card["task_id"], sequence)
+        else:
+            uuid = self.env["ir.config_parameter"].sudo().get_param("database.uuid", "") or "0"
+            task_id = "odoo-%s-%s-%s" % (uuid.replace("-", "")[:8], message_id, sequence)
+        try:
+            return check_task_id(task_id)
+        except WecomError as error:
+            raise UserError(error.describe(language_of(self.env.lang))) from error
+
     @api.model
     def _validate_content(self, message_type, content, title, url, btntxt, articles, to_all=False, touser=None,
-                          toparty=(), totag=()):
-        """Refuse a message WeCom would refuse (type, content, sizes, recipients), as it will be sent."""
+                          toparty=(), totag=(), card=None, card_handler=None):
+        """Refuse a message WeCom would refuse (type, content, sizes, recipients), as it will be sent.
+        Returns the validated card of a template_card message (None for the other types)."""
         if message_type not in dict(MESSAGE_TYPES):
             raise UserError(_("Unknown message type %(type)r: use one of %(types)s.")
                             % {"type": message_type, "types": ", ".join(dict(MESSAGE_TYPES))})
+        if message_type != "template_card" and (card is not None or card_handler):
+            raise UserError(_("card and card_handler are for template_card messages only, not %(type)s.")
+                            % {"type": message_type})
+        if card_handler and card_handler not in self.env.registry:
+            raise UserError(_("Unknown card handler %(model)r: give the name of a model.") % {"model": card_handler})
+        if card_handler and not hasattr(self.env[card_handler], "_wecom_card_event"):
+            raise UserError(_("The card handler %(model)s has no method _wecom_card_event(event).")
+                            % {"model": card_handler})
         try:
+            if message_type == "template_card":
+                if card is None:
+                    raise UserError(_("A template_card message needs card= (wecom/cards.py builds one)."))
+                card = validate_card(card, require_task_id=False)
+                if card_handler and not needs_callback(card):
+                    raise UserError(_("A card handler receives clicks: the card must have buttons "
+                                      "(button_interaction)."))
+                validation_card = dict(card, task_id=card.get("task_id") or "validation")
+            else:
+                validation_card = None
             build_payload(message_type, content=content, title=title, url=url, btntxt=btntxt, articles=articles,
                           touser=touser if touser is not None else ["validation"], toparty=toparty, totag=totag,
-                          to_all=to_all, agent_id=1)
+                          to_all=to_all, agent_id=1, card=validation_card)
         except WecomError as error:
             raise UserError(error.describe(language_of(self.env.lang))) from error
+        return card
 
     @api.model
     def _record_undeliverable(self, message_type, content, unlinked_text, kwargs):
         values = {"message_type": message_type, "content": content, "title": kwargs.get("title") or False,
                   "url": kwargs.get("url") or False, "btntxt": kwargs.get("btntxt") or False,
+                  "card": json.dumps(kwargs["card"], ensure_ascii=False, sort_keys=True) if kwargs.get("card") else False,
+                  "card_handler": kwargs.get("card_handler") or False,
                   "status": "failed", "unlinked_users": unlinked_text,
                   "errmsg": _("None of the recipients is linked to a WeCom member: nothing was sent.")}
         values.update(self._origin_values(kwargs.get("business_type"), kwargs.get("business_id"),
@@ -442,7 +513,8 @@ class WecomMessage(models.Model):
         attempted = [chunk["status"] == delivery.PENDING for chunk in chunks]
         fields_ = {"msgtype": self.message_type, "content": self.content, "title": self.title or None,
                    "url": self.url or None, "btntxt": self.btntxt or None,
-                   "articles": json.loads(self.articles) if self.articles else None}
+                   "articles": json.loads(self.articles) if self.articles else None,
+                   "card": json.loads(self.card) if self.card else None}
         attempts = self.attempts + 1
         sender = sender or self._sender()
         if sender.error:  # not configured: a permanent failure, nothing sent
@@ -566,6 +638,82 @@ class WecomMessage(models.Model):
                 recipients.recall(env.cr, message.id)
         self.invalidate_cache()
         return True
+
+    # ------------------------------------------------------------------ template cards
+    def _update_card(self, response_code, userids=None, atall=False, replace_name=None, card=None):
+        """message/update_template_card with ``response_code`` (a send call's, or a click's from
+        wecom.app.event): the buttons of the copies of ``userids`` (WeCom userids), or of every
+        recipient with ``atall``, become the grey text ``replace_name``, or the card becomes
+        ``card`` (any card type; ``replace_text`` allowed). Exactly one of replace_name / card.
+        Marks the code used where it came from; returns True. Raises UserError with WeCom's reason
+        (60140: the code was used or is older than 72 hours)."""
+        self.ensure_one()
+        body = self._card_update_body(replace_name, card)
+        if not response_code:
+            raise UserError(_("Message %(id)s: no response code to update its card with.") % {"id": self.id})
+        if not atall and not userids:
+            raise UserError(_("Updating a card needs the members (userids) or atall=True."))
+        body["response_code"] = response_code
+        if atall:
+            body["atall"] = 1
+        else:
+            body["userids"] = [str(u) for u in userids]
+        lang = language_of(self.env.lang)
+        try:
+            client = self.env["wecom.config"]._get_client("app")
+            client.message_update_template_card(body)
+        except WecomError as error:
+            if getattr(error, "errcode", None) == 60140:
+                self._mark_code_used(response_code)  # WeCom will not take it again either
+            raise UserError(_("The card of message %(id)s was not updated: %(reason)s")
+                            % {"id": self.id, "reason": error.describe(lang)}) from error
+        self._mark_code_used(response_code)
+        return True
+
+    def _card_update_body(self, replace_name, card):
+        """The button / template_card part of an update, checked (UserError when it is bad)."""
+        if (replace_name is None) == (card is None):
+            raise UserError(_("Updating a card takes exactly one of replace_name or card."))
+        if card is not None:
+            try:
+                return {"template_card": validate_card(card, update=True)}
+            except WecomError as error:
+                raise UserError(error.describe(language_of(self.env.lang))) from error
+        if not isinstance(replace_name, str) or not replace_name.strip():
+            raise UserError(_("The text replacing the buttons is empty."))
+        return {"button": {"replace_name": replace_name}}
+
+    def _mark_code_used(self, response_code):
+        """A response code is used once: note when, on the call or the click it came from."""
+        now = fields.Datetime.now()
+        self.env.cr.execute("""UPDATE wecom_message_call SET response_code_used_at = %s
+                               WHERE message_id = %s AND response_code = %s AND response_code_used_at IS NULL""",
+                            (now, self.id, response_code))
+        self.env.cr.execute("""UPDATE wecom_app_event SET response_code_used_at = %s
+                               WHERE message_id = %s AND response_code = %s AND response_code_used_at IS NULL""",
+                            (now, self.id, response_code))
+        self.env["wecom.message.call"].invalidate_cache(["response_code_used_at"])
+        self.env["wecom.app.event"].invalidate_cache(["response_code_used_at"])
+
+    def _update_card_all(self, replace_name=None, card=None):
+        """Update every recipient's copy of this card message: each send call's unused code younger
+        than 72 hours, with atall. Returns the calls that could not be updated (no code, used or
+        expired: a wecom.message.call recordset), without raising for them."""
+        self.ensure_one()
+        self._card_update_body(replace_name, card)  # a bad update is refused before any call
+        failed = self.env["wecom.message.call"]
+        limit = datetime.utcnow() - RESPONSE_CODE_TTL
+        for call in self.call_ids.sorted("sequence"):
+            fresh = call.sent_date and fields.Datetime.from_string(call.sent_date) > limit
+            if not call.response_code or call.response_code_used_at or not fresh:
+                failed |= call
+                continue
+            try:
+                self._update_card(call.response_code, atall=True, replace_name=replace_name, card=card)
+            except UserError as error:
+                _logger.info("WeCom card of message %s, call %s not updated: %s", self.id, call.sequence, error.name)
+                failed |= call
+        return failed
 
     # ------------------------------------------------------------------ for automated actions
     @api.model

@@ -43,6 +43,13 @@ class WecomMessageCall(models.Model):
     unlicensed_member_ids = fields.Many2many("wecom.user", "wecom_message_call_unlicensed_rel", "call_id",
                                              "member_id", "Members without a licence", readonly=True)
     answer = fields.Text("WeCom's answer (JSON)", readonly=True)
+    # template cards (message_type template_card)
+    task_id = fields.Char("Card task_id", readonly=True, index=True,
+                          help="The template card's task_id in this call: unique in the app, echoed by each click.")
+    response_code = fields.Char("Response code", readonly=True,
+                                help="WeCom's code to update this call's card once, within 72 hours of sending.")
+    response_code_used_at = fields.Datetime("Response code used", readonly=True)
+    sent_date = fields.Datetime("Sent", readonly=True, help="When WeCom took this call.")
 
     @api.depends("errcode")
     def _compute_errcode_text(self):
@@ -58,6 +65,7 @@ class WecomMessageCall(models.Model):
         return {"users": [row[0] for row in self.env.cr.fetchall()],
                 "parties": self.department_ids.mapped("wecom_id"), "tags": self.tag_ids.mapped("wecom_id"),
                 "status": self.state, "attempts": self.attempts, "msgid": self.msgid or "",
+                "task_id": self.task_id or None, "response_code": self.response_code or None,
                 "errcode": self.errcode, "errmsg": self.errmsg or "", "transient": self.transient,
                 # what WeCom refused before: an overall status still counts it
                 "invaliduser": [u.lower() for u in self.invalid_member_ids.mapped("userid")],
@@ -74,14 +82,19 @@ class WecomMessageCall(models.Model):
             lambda d: str(d.wecom_id) in set(str(p) for p in chunk.get("invalidparty") or []))
         tags = self.tag_ids.filtered(lambda t: str(t.wecom_id) in set(str(p) for p in chunk.get("invalidtag") or []))
         answer = {key: chunk.get(key) for key in ("errcode", "errmsg", "msgid", "invaliduser", "invalidparty",
-                                                  "invalidtag", "unlicenseduser") if chunk.get(key)}
-        self.write({
+                                                  "invalidtag", "unlicenseduser", "response_code") if chunk.get(key)}
+        values = {}
+        if chunk["status"] == "sent" and not self.sent_date:
+            values["sent_date"] = fields.Datetime.now()
+        if chunk.get("response_code") and chunk["response_code"] != self.response_code:
+            values.update(response_code=chunk["response_code"], response_code_used_at=False)
+        self.write(dict(values, **{
             "state": chunk["status"], "attempts": chunk.get("attempts", 0), "transient": bool(chunk.get("transient")),
             "msgid": chunk.get("msgid") or False, "errcode": chunk.get("errcode") or 0,
             "errmsg": chunk.get("errmsg") or False, "answer": json.dumps(answer, ensure_ascii=False) if answer else False,
             "invalid_member_ids": [(6, 0, members.ids)], "unlicensed_member_ids": [(6, 0, unlicensed.ids)],
             "invalid_department_ids": [(6, 0, departments.ids)], "invalid_tag_ids": [(6, 0, tags.ids)],
-        })
+        }))
 
     def _members_of(self, userids):
         """The mirror's members of WeCom's (lower-cased) userids."""

@@ -23,7 +23,7 @@ WECOM_ENV_VARS = [var for names in ENV_VARS.values() for var in names]
 
 
 # rows the addon commits through cursors of its own: they outlive the test transaction
-OWN_CURSOR_TABLES = ("wecom_sync_log", "wecom_message", "wecom_job", "wecom_callback_event")
+OWN_CURSOR_TABLES = ("wecom_sync_log", "wecom_message", "wecom_job", "wecom_callback_event", "wecom_app_event")
 
 
 def table_marks(registry, tables=OWN_CURSOR_TABLES):

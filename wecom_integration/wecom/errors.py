@@ -166,6 +166,25 @@ _EXPLANATIONS = {
         "不安全的访问 IP：企业微信拒绝了本服务器的 IP。请在企业微信管理后台将本服务器的公网 IP 加入应用的企业可信IP"
         "（应用管理 → 对应应用 → 企业可信IP；通讯录同步 Secret 在 管理工具 → 通讯录同步），约 1 分钟后生效，然后重试。",
     ),
+    42014: (
+        "WeCom refused the card's task_id: it is empty, longer than 128 bytes, has characters other "
+        "than letters, digits and _-@, or was already used by this app (a task_id is unique in the "
+        "app forever). Send the card with a new task_id.",
+        "企业微信拒绝了卡片的 task_id：为空、超过 128 字节、包含数字字母和 _-@ 以外的字符，或已被本应用使用过"
+        "（同一应用的任务 id 不能重复）。请使用新的 task_id 发送。",
+    ),
+    43012: (
+        "Cards with buttons need the app's own callback URL: this app has none in WeCom. In the WeCom "
+        "admin console open 应用管理 → the app → 接收消息 → 设置API接收 and enter the URL, Token and "
+        "EncodingAESKey shown in Odoo's WeCom settings (App callback).",
+        "带按钮的卡片需要应用配置接收消息的回调 URL，而该应用在企业微信中尚未配置。请在企业微信管理后台 应用管理 → 对应应用 → "
+        "接收消息 → 设置API接收 中填写 Odoo 企业微信设置（应用回调）里显示的 URL、Token 和 EncodingAESKey。",
+    ),
+    60140: (
+        "The card's response_code can no longer be used: it was already used (each code updates a card "
+        "once) or is older than 72 hours. The card stays as it is in the members' WeCom.",
+        "卡片的 response_code 已不可用：已经使用过（每个 code 只能更新一次卡片），或已超过 72 小时。成员企业微信中的卡片保持不变。",
+    ),
     60111: (
         "No such UserID: the member does not exist, has left or was deleted, or is outside the app's "
         "visible range. Check the member in the WeCom address book and re-sync the directory.",
