@@ -24,3 +24,4 @@ from . import test_sync_fingerprint
 from . import test_sync_modes
 from . import test_token_store
 from . import test_login
+from . import test_approval
