@@ -5,6 +5,7 @@ from . import test_api_errors
 from . import test_api_routes
 from . import test_callback
 from . import test_callback_hardening
+from . import test_cards
 from . import test_connection
 from . import test_i18n
 from . import test_jobs
