@@ -309,6 +309,12 @@ class TestApprovalRequestChecks(ApprovalCase):
         outsider = make_user(self.env, "approval_outsider")
         self.assertFalse(self.Approval.sudo(outsider).search([]), "an outsider sees no approval")
         self.assertEqual(self.Approval.sudo(self.liu).search([]), approval, "an approver sees it")
+        view = approval.sudo(self.clerk).fields_view_get(view_type="form")
+        shown = [name for name in view["fields"] if name != "decision_ids"]
+        self.assertFalse(approval.sudo(self.clerk).search([]), "the clerk is no approver of this one")
+        values = approval.sudo(self.liu).read(shown)[0]  # the form, as an approver without WeCom groups
+        self.assertEqual(values["record_ref"], "res.partner,%s" % self.partner.id)
+        self.assertEqual(values["message_id"][0], approval.message_ref)
         self.assertEqual(self.Approval.sudo(self.requester).search([]), approval, "the requester sees it")
         with self.assertRaises(AccessError):
             self.Approval.sudo(outsider).request(self.partner, self.wang, "x", approve="toggle_active",
