@@ -305,8 +305,13 @@ class WecomApproval(models.Model):
         approval._decide_from_click(event)
 
     def _decide_from_click(self, event, now=None):
+        """Decide as the click asks, if it may; what the cards and the lines say is worded in the
+        card's language."""
         self.ensure_one()
-        worded = self.with_context(lang=self.lang or "en_US")
+        return self.with_context(lang=self.lang or "en_US")._decide_worded(event, now)
+
+    def _decide_worded(self, event, now):
+        worded = self
         decision = KEYS.get(event.event_key)
         member = event.member_id
         user = member.odoo_user_id if member else self.env["res.users"]

@@ -264,6 +264,7 @@ class TestApprovalEndToEnd(ApprovalCase):
         self.assertEqual([b["text"] for b in card["button_list"]], ["同意", "拒绝"])
         self.click(approval, "lina")
         self.assertEqual(self.shown(approval, "lina")[0], "无权审批")
+        self.assertIn("Odoo 拒绝了此操作", self.shown(approval, "lina")[1])
         self.click(approval, "wangqiang")
         status, text = self.shown(approval, "liuyan")
         self.assertEqual(status, "已同意 · 王强")
