@@ -271,6 +271,18 @@ class TestApprovalEndToEnd(ApprovalCase):
         self.assertIn("王强 于 ", text)
 
 
+    def test_a_click_after_the_expiry_before_the_cron_changes_nothing(self):
+        approval = self.ask()
+        sent = odoo.fields.Datetime.from_string(approval.sent_date)
+        approval.write({"expiry_date": odoo.fields.Datetime.to_string(sent - timedelta(minutes=1))})  # time passed
+        self.click(approval, "wangqiang")
+        self.assertFalse(self.partner.active)
+        self.assertEqual(approval.state, "expired")
+        self.assertEqual(self.outcomes(approval), ["expired", "too_late"])
+        self.assertEqual(self.shown(approval, "wangqiang")[0], "Expired")
+        self.assertEqual(self.shown(approval, "liuyan")[0], "Expired")
+
+
 class TestApprovalRequestChecks(ApprovalCase):
 
     def test_bad_requests_are_refused_and_send_nothing(self):
