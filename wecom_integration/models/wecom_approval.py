@@ -35,6 +35,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError, except_orm
 from ..compat import as_user, post_note, record_url
 from ..wecom import cards
 from ..wecom.errors import WecomError, language_of
+from .wecom_app_event import MAX_ATTEMPTS as MAX_EVENT_ATTEMPTS
 from .wecom_config import login_url
 
 _logger = logging.getLogger(__name__)
@@ -299,7 +300,13 @@ class WecomApproval(models.Model):
         approval = self.sudo().search([("message_ref", "=", event.message_id.id)], limit=1) \
             if event.message_id else self.browse()
         if not approval:
-            # the request's transaction may not have committed yet: the event job tries again
+            # the request's transaction may not have committed yet: the event job tries again; on
+            # its last try (the request was rolled back after its card went out) the card says so
+            if event.attempts + 1 >= MAX_EVENT_ATTEMPTS:
+                try:
+                    event._update_clicker_card(replace_name=_("Not open"))
+                except UserError as error:
+                    _logger.info("WeCom app event %s: the card was not updated: %s", event.id, error.name)
             raise UserError(_("No WeCom approval for the card of message %(id)s (yet).")
                             % {"id": event.message_id.id})
         approval._decide_from_click(event)

@@ -283,6 +283,29 @@ class TestApprovalEndToEnd(ApprovalCase):
         self.assertEqual(self.shown(approval, "liuyan")[0], "Expired")
 
 
+    def test_a_card_without_its_approval_says_so_on_the_last_try(self):
+        """The request was rolled back after its card went out: the click finds no approval."""
+        card = self.Approval.with_context(lang="en_US").new({
+            "name": "Lost", "res_model": "res.partner", "res_id": self.partner.id, "approve_method": "toggle_active",
+            "refuse_method": "unlink"})._card()
+        message = self.env["wecom.message"].send_to_users(self.wang.ids, "template_card", None, card=card,
+                                                          card_handler="wecom.approval")
+        self.cr.commit()
+        self.emulator.click(message.call_ids.msgid, "wangqiang", key="approve")
+        self.env.cache.invalidate()
+        event = self.env["wecom.app.event"].search([("message_id", "=", message.id)])
+        self.assertEqual((event.state, event.attempts), ("pending", 1))
+        self.assertIn("No WeCom approval", event.error_message)
+        record = self.emulator.message_center.by_msgid[message.call_ids.msgid]
+        copy_ = self.emulator.cards.describe(record)["recipients"][0]
+        self.assertIsNone(copy_["replaced_with"], "not before the last try")
+        event.attempts = 4
+        event._apply()
+        self.assertEqual(event.state, "failed")
+        copy_ = self.emulator.cards.describe(record)["recipients"][0]
+        self.assertEqual(copy_["replaced_with"], "Not open")
+
+
 class TestApprovalRequestChecks(ApprovalCase):
 
     def test_bad_requests_are_refused_and_send_nothing(self):
