@@ -30,6 +30,7 @@
         "data/wecom_sync_actions.xml",
         "views/wecom_message_views.xml",
         "data/wecom_message_data.xml",
+        "views/wecom_approval_views.xml",
         "views/wecom_api_key_views.xml",
         "views/wecom_login_log_views.xml",
         "views/wecom_menus.xml",

@@ -23,3 +23,5 @@ from . import wecom_json_api
 from . import res_users
 from . import wecom_login_token
 from . import wecom_login_log
+from . import wecom_approval
+from . import wecom_approval_decision

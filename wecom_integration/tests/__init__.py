@@ -26,3 +26,5 @@ from . import test_sync_fingerprint
 from . import test_sync_modes
 from . import test_token_store
 from . import test_login
+from . import test_approval
+from . import test_approval_concurrency
