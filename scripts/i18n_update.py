@@ -1,8 +1,9 @@
 """Refresh the addon's translation files from a database that has it installed.
 
-Usage: python scripts/i18n_update.py ODOO_CFG DB [NEW_TRANSLATIONS.json]
+Usage: python scripts/i18n_update.py [--addon=NAME] ODOO_CFG DB [NEW_TRANSLATIONS.json]
 
-Exports the terms (Odoo's own exporter), writes i18n/wecom_integration.pot, and rewrites
+Exports the terms of the addon NAME (default wecom_integration; a bridge such as wecom_hr needs a
+database where it is installed) with Odoo's own exporter, writes NAME/i18n/NAME.pot, and rewrites
 i18n/zh_CN.po keeping every existing translation, adding those given in the JSON file
 ({"msgid": "msgstr"}), and listing the terms still untranslated.
 """
@@ -13,7 +14,6 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-I18N = os.path.join(ROOT, "wecom_integration", "i18n")
 ENTRY = re.compile(r'^msgid ((?:".*"\n)+)msgstr ((?:".*"\n)+)', re.M)
 
 
@@ -36,14 +36,15 @@ def translations(path):
         return {unquote(m.group(1)): unquote(m.group(2)) for m in ENTRY.finditer(handle.read())}
 
 
-def main(cfg, db, extra=None):
-    pot = os.path.join(I18N, "wecom_integration.pot")
-    exported = os.path.join(I18N, "export.po")  # Odoo 11 refuses a .pot extension
+def main(cfg, db, extra=None, addon="wecom_integration"):
+    i18n = os.path.join(ROOT, addon, "i18n")
+    pot = os.path.join(i18n, addon + ".pot")
+    exported = os.path.join(i18n, "export.po")  # Odoo 11 refuses a .pot extension
     subprocess.check_call([sys.executable, "-c", "import odoo.cli; odoo.cli.main()", "-c", cfg, "-d", db,
-                           "--i18n-export=" + exported, "--modules=wecom_integration", "--stop-after-init",
+                           "--i18n-export=" + exported, "--modules=" + addon, "--stop-after-init",
                            "--logfile", os.devnull])
     os.replace(exported, pot)
-    known = translations(os.path.join(I18N, "zh_CN.po"))
+    known = translations(os.path.join(i18n, "zh_CN.po"))
     if extra:
         with open(extra, encoding="utf-8") as handle:
             known.update(json.load(handle))
@@ -62,7 +63,7 @@ def main(cfg, db, extra=None):
 
     body = ENTRY.sub(fill, template)
     body = body.replace('"Language-Team: \\n"', '"Language-Team: \\n"\n"Language: zh_CN\\n"', 1)
-    with open(os.path.join(I18N, "zh_CN.po"), "w", encoding="utf-8") as handle:
+    with open(os.path.join(i18n, "zh_CN.po"), "w", encoding="utf-8") as handle:
         handle.write(body)
     for msgid in missing:
         print("untranslated: %r" % msgid)
@@ -70,4 +71,6 @@ def main(cfg, db, extra=None):
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:4])
+    options = [arg for arg in sys.argv[1:] if arg.startswith("--addon=")]
+    arguments = [arg for arg in sys.argv[1:] if not arg.startswith("--addon=")]
+    main(*arguments[:3], addon=options[-1][len("--addon="):] if options else "wecom_integration")

@@ -75,27 +75,60 @@ db_exists() {
         "SELECT 1 FROM pg_database WHERE datname = '$1'" | grep -q 1
 }
 
-addon_installed() {
-    "$(pg_bin)/psql" -h "$PGHOST" -p "$PGPORT" -U "$PGUSER_ODOO" -d "$1" -tAc \
-        "SELECT 1 FROM ir_module_module WHERE name = 'wecom_integration' AND state = 'installed'" 2>/dev/null | grep -q 1
+# bridge_addons: the bridge addons beside the core (every wecom_* folder with a __manifest__.py but
+# wecom_integration), one a line, sorted; each is installable on its own and has its own tests
+bridge_addons() {
+    local manifest name
+    for manifest in "$ROOT"/wecom_*/__manifest__.py; do
+        [ -f "$manifest" ] || continue
+        name="$(basename "$(dirname "$manifest")")"
+        [ "$name" = wecom_integration ] || echo "$name"
+    done
 }
 
-# ensure_addon CFG DB [LOGFILE]: create the database with the addon, or update the addon in it
+# addon_installed DB [ADDON]: whether ADDON (default wecom_integration) is installed in DB
+addon_installed() {
+    "$(pg_bin)/psql" -h "$PGHOST" -p "$PGPORT" -U "$PGUSER_ODOO" -d "$1" -tAc \
+        "SELECT 1 FROM ir_module_module WHERE name = '${2:-wecom_integration}' AND state = 'installed'" 2>/dev/null | grep -q 1
+}
+
+# duplicate_db CFG SOURCE TARGET: TARGET as a copy of SOURCE (PostgreSQL template copy and filestore,
+# Odoo's own "duplicate"); nobody may be connected to SOURCE
+duplicate_db() {
+    "$PY" - "$@" <<'PY'
+import sys
+
+import odoo
+
+odoo.tools.config.parse_config(["-c", sys.argv[1], "--logfile", "/dev/null"])
+odoo.service.db.exp_duplicate_database(sys.argv[2], sys.argv[3])
+PY
+}
+
+# ensure_addon CFG DB [LOGFILE] [ADDONS]: create the database with the addons (comma-separated, default
+# wecom_integration; their Odoo dependencies come with them), or install the missing ones and update
+# the others, in one Odoo run
 ensure_addon() {
-    local cfg=$1 db=$2 logfile=${3:-$LOCAL/odoo-install.log}
+    local cfg=$1 db=$2 logfile=${3:-$LOCAL/odoo-install.log} addons=${4:-wecom_integration}
+    local addon install=() update=() args=()
     : > "$logfile"
-    if addon_installed "$db"; then
-        log "updating wecom_integration in database $db"
-        odoo -c "$cfg" -d "$db" -u wecom_integration --stop-after-init --no-http --logfile "$logfile" \
-            || { tail -n 40 "$logfile" >&2; die "updating the addon failed (log: $logfile)"; }
-    else
-        log "creating database $db with wecom_integration (about a minute)"
-        odoo -c "$cfg" -d "$db" -i wecom_integration --stop-after-init --no-http --logfile "$logfile" \
-            || { tail -n 40 "$logfile" >&2; die "installing the addon failed (log: $logfile)"; }
+    for addon in ${addons//,/ }; do
+        if addon_installed "$db" "$addon"; then update+=("$addon"); else install+=("$addon"); fi
+    done
+    if [ ${#install[@]} -gt 0 ]; then
+        args+=(-i "$(IFS=,; echo "${install[*]}")")
+        if db_exists "$db"; then log "installing ${args[1]} in database $db"
+        else log "creating database $db with ${args[1]} (about a minute)"; fi
     fi
+    if [ ${#update[@]} -gt 0 ]; then
+        args+=(-u "$(IFS=,; echo "${update[*]}")")
+        log "updating $(IFS=,; echo "${update[*]}") in database $db"
+    fi
+    odoo -c "$cfg" -d "$db" "${args[@]}" --stop-after-init --no-http --logfile "$logfile" \
+        || { tail -n 40 "$logfile" >&2; die "installing or updating $addons failed (log: $logfile)"; }
     if grep -E "ERROR|CRITICAL" "$logfile" | grep -v "Could not execute command 'lessc'" | tail -n 5 | grep -q .; then
         grep -E "ERROR|CRITICAL" "$logfile" | tail -n 10 >&2
-        die "the addon logged errors while loading (log: $logfile)"
+        die "the addons logged errors while loading (log: $logfile)"
     fi
 }
 

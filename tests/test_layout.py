@@ -4,9 +4,13 @@
   ``tests/__init__.py`` imports: every ``test_*.py`` of every addon must be imported there.
 - The layering of DESIGN.md: the WeCom client (``wecom_integration/wecom/``) and the emulator
   (``wecom_emulator/``) import nothing from Odoo.
+- Every addon's manifest (the core and each bridge addon beside it): OCA's version and license,
+  its data files present, a Chinese translation and an access-rights file; the core depends on
+  base, base_setup and web only, and each bridge on the core.
 """
 import ast
 import os
+import re
 
 import pytest
 
@@ -14,6 +18,15 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ADDONS = sorted(name for name in os.listdir(ROOT)
                 if os.path.isfile(os.path.join(ROOT, name, "__manifest__.py")))
 ODOO_FREE = [os.path.join("wecom_integration", "wecom"), "wecom_emulator"]
+CORE = "wecom_integration"
+BRIDGES = [name for name in ADDONS if name != CORE]
+CORE_DEPENDS = ["base", "base_setup", "web"]
+LICENSES = ("LGPL-3", "AGPL-3")
+
+
+def manifest(addon):
+    with open(os.path.join(ROOT, addon, "__manifest__.py"), encoding="utf-8") as handle:
+        return ast.literal_eval(handle.read())
 
 
 def imported_names(path):
@@ -36,6 +49,36 @@ def python_files(folder):
 
 def test_there_are_addons():
     assert "wecom_integration" in ADDONS
+
+
+@pytest.mark.parametrize("addon", ADDONS)
+def test_manifest_follows_oca(addon):
+    values = manifest(addon)
+    assert re.match(r"^11\.0\.\d+\.\d+\.\d+$", values["version"]), values["version"]
+    assert values["license"] in LICENSES
+    assert values.get("installable", True)
+    for key in ("name", "summary", "author", "website", "category", "depends"):
+        assert values.get(key), key
+    missing = [path for path in values.get("data", []) if not os.path.isfile(os.path.join(ROOT, addon, path))]
+    assert missing == []
+    assert "security/ir.model.access.csv" in values.get("data", []), "access rights first"
+    with open(os.path.join(ROOT, addon, "security", "ir.model.access.csv"), encoding="utf-8") as handle:
+        assert handle.readline().strip() == "id,name,model_id:id,group_id:id,perm_read,perm_write,perm_create,perm_unlink"
+    assert os.path.isfile(os.path.join(ROOT, addon, "i18n", "zh_CN.po")), "every user-facing string in Chinese"
+    assert os.path.isfile(os.path.join(ROOT, addon, "static", "description", "icon.png"))
+
+
+def test_core_depends_on_base_base_setup_and_web_only():
+    assert sorted(manifest(CORE)["depends"]) == CORE_DEPENDS
+
+
+@pytest.mark.parametrize("addon", BRIDGES)
+def test_bridge_depends_on_the_core_and_has_tests_and_a_readme(addon):
+    assert CORE in manifest(addon)["depends"]
+    tests = os.path.join(ROOT, addon, "tests")
+    assert os.path.isdir(tests) and any(name.startswith("test_") for name in os.listdir(tests)), \
+        "scripts/test.sh (layer 2b) runs %s/tests on a database of its own" % addon
+    assert any(os.path.isfile(os.path.join(ROOT, addon, name)) for name in ("README.rst", "README.md"))
 
 
 @pytest.mark.parametrize("addon", ADDONS)
@@ -74,10 +117,10 @@ VERSION_SPECIFIC = {
 }
 
 
-def test_odoo_version_details_go_through_compat():
-    import re
+@pytest.mark.parametrize("addon", ADDONS)
+def test_odoo_version_details_go_through_compat(addon):
     offenders = []
-    for path in python_files("wecom_integration"):
+    for path in python_files(addon):
         relative = os.path.relpath(path, ROOT)
         if relative == os.path.join("wecom_integration", "compat.py") or os.sep + "tests" + os.sep in relative:
             continue

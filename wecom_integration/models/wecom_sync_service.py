@@ -17,7 +17,7 @@ from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ..compat import after_rollback, as_user, form_action, invalidate_all
-from ..sync.events import apply_events as apply_contact_events
+from ..sync.events import apply_events as apply_contact_events, event_members
 from ..sync.outcome import SyncOutcome, SyncRefused
 from ..sync.history import MemberHistory
 from ..sync.writers import DepartmentWriter, TagWriter, UserWriter
@@ -310,6 +310,7 @@ class WecomSyncService(models.AbstractModel):
                 history = MemberHistory(env, setup.log_id, "sync")
                 outcome.merge(report.written(UserWriter(env, threshold, history).apply(users, departments)))
                 env["wecom.user"]._link_odoo_users(setup.user_match)
+                env["wecom.user"].with_context(active_test=False).search([])._after_directory_change(full_sync=True)
                 # what WeCom withholds, from what was just read: kept on the run's log (its own
                 # cursor, no row every sync would write) for the settings page
                 env["wecom.sync.service"]._log_write(setup.log_id, {"directory_health": json.dumps(
@@ -331,6 +332,7 @@ class WecomSyncService(models.AbstractModel):
             history = MemberHistory(env, setup.log_id, "contact_change")
             outcome.merge(apply_contact_events(env, payloads, setup.app, setup.contact, setup.threshold, history))
             env["wecom.user"]._link_odoo_users(setup.user_match)
+            env["wecom.user"]._by_userids(event_members(payloads))._after_directory_change()
 
         try:
             log = self.sudo()._run("event", "callback", work=work, wait_for_lock=True)

@@ -149,6 +149,27 @@ class WecomUser(models.Model):
             args = ["|", ("name", operator, name), ("userid", operator, name)] + args
         return self.search(args, limit=limit).name_get()
 
+    # ------------------------------------------------------------------ extension hook for bridges
+    @api.multi
+    def _after_directory_change(self, full_sync=False):
+        """Called in the sync's transaction (as the superuser) once the mirror has been written, for
+        bridge addons to follow the directory (wecom_hr links employees here).
+
+        ``self``: the members concerned: after a full member sync (``full_sync`` True) every mirrored
+        member, archived ones included; after contact-change events, the members the events named
+        (renamed ones under their new userid), possibly none. The core does nothing; an override calls
+        super(). Whatever it raises fails the run, which leaves the mirror as it was."""
+        return None
+
+    @api.model
+    def _by_userids(self, userids):
+        """The members of ``userids`` (case-insensitive, archived ones included)."""
+        keys = list(set(userid.lower() for userid in userids if userid))
+        if not keys:
+            return self.browse()
+        self.env.cr.execute("SELECT id FROM wecom_user WHERE lower(userid) IN %s ORDER BY id", (tuple(keys),))
+        return self.browse([row[0] for row in self.env.cr.fetchall()])
+
     # ------------------------------------------------------------------ linking to Odoo users
 
     @api.model

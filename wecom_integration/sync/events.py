@@ -46,6 +46,12 @@ def member_actions(events):
     return renames, actions
 
 
+def event_members(events):
+    """The userids the member events among ``events`` name, new userids of renames included."""
+    return [event[key] for event in events if event.get("ChangeType") in MEMBER_CHANGES
+            for key in ("UserID", "NewUserID") if event.get(key)]
+
+
 def apply_events(env, events, app, contact, threshold, history=None):
     """Apply ``events`` (decrypted change_contact dicts, oldest first); returns a SyncOutcome.
     ``history``: the MemberHistory that keeps what changed on each member."""
