@@ -144,7 +144,8 @@ class WecomApproval(models.Model):
             approval = self.sudo().create(values)
             card = approval.with_context(lang=lang)._card()  # a bad card (too many details...) raises here
             previous = self.sudo().search([("res_model", "=", record._name), ("res_id", "=", record.id),
-                                           ("state", "=", "pending"), ("id", "!=", approval.id)])
+                                           ("state", "=", "pending"), ("id", "!=", approval.id),
+                                           ("id", "!=", self.env.context.get("wecom_approval_deciding") or 0)])
             previous._close("cancelled", "odoo", _("Replaced by a new request."), decision="cancel",
                             user=self.env.user)
             message = self.env["wecom.message"].send_to_users(
@@ -304,7 +305,7 @@ class WecomApproval(models.Model):
         decision = KEYS.get(event.event_key)
         member = event.member_id
         user = member.odoo_user_id if member else self.env["res.users"]
-        attempt = {"via": "wecom", "decision": decision or False, "member_id": member.id or False,
+        attempt = {"approval_id": self.id, "via": "wecom", "decision": decision or False, "member_id": member.id or False,
                    "userid": event.userid or False, "user_id": user.id or False, "event_ref": event.id}
         # one decision: whoever clicks at the same time waits here, then sees it decided
         self.env.cr.execute("SELECT state FROM wecom_approval WHERE id = %s FOR UPDATE", (self.id,))
@@ -332,7 +333,9 @@ class WecomApproval(models.Model):
         method = self.approve_method if decision == "approve" else self.refuse_method
         try:
             with self.env.cr.savepoint():
-                getattr(as_user(record, user), method)()
+                # the flag tells _sync_from_records and request(), reached from the method's own
+                # writes (a bridge's hook), that this approval is the one deciding, not a stale one
+                getattr(as_user(record, user).with_context(wecom_approval_deciding=self.id), method)()
         except psycopg2.OperationalError:
             raise  # a lock or serialization failure: the event job tries again
         except Exception as error:  # pylint: disable=broad-except  # whatever the method raised changes nothing
@@ -473,7 +476,8 @@ class WecomApproval(models.Model):
         if not records:
             return self.browse()
         pending = self.sudo().search([("res_model", "=", records._name), ("res_id", "in", records.ids),
-                                      ("state", "=", "pending")])
+                                      ("state", "=", "pending"),
+                                      ("id", "!=", self.env.context.get("wecom_approval_deciding") or 0)])
         closed = self.browse()
         for approval in pending:
             record = approval._record()
