@@ -65,6 +65,13 @@ def as_user(records, uid):
     return records.sudo(uid)
 
 
+def post_note(record, body, author_id=None):
+    """An internal note in ``record``'s chatter (a model with mail.thread; the caller checks
+    ``hasattr(record, "message_post")``). 12.0+: ``subtype`` became ``subtype_xmlid``; 17.0:
+    ``record.message_post(body=body, subtype_xmlid="mail.mt_note", author_id=author_id)``."""
+    return record.message_post(body=body, subtype="mail.mt_note", author_id=author_id)
+
+
 # ---------------------------------------------------------------------------- the web client
 def form_action(model, res_id, name, target="current"):
     """An action opening one record in a form. 17.0: the same without ``view_type``."""

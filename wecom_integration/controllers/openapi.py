@@ -84,7 +84,7 @@ SCHEMAS = {
         "start_time": NULLABLE_STR, "end_time": NULLABLE_STR, "duration": {"type": "number"},
         "attempt": {"type": "integer"}}),
     "Message": _obj({
-        "id": {"type": "integer"}, "message_type": {"type": "string", "enum": ["text", "textcard", "markdown", "news"]},
+        "id": {"type": "integer"}, "message_type": {"type": "string", "enum": ["text", "textcard", "markdown", "news", "template_card"]},
         "title": {"type": "string"}, "content": {"type": "string"}, "url": {"type": "string"},
         "status": {"type": "string", "enum": MESSAGE_STATUSES},
         "to_users": STR_LIST, "to_parties": INT_LIST, "to_tags": INT_LIST, "to_all": {"type": "boolean"},

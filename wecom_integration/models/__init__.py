@@ -11,6 +11,7 @@ from . import wecom_tag
 from . import wecom_sync_log
 from . import wecom_sync_item_error
 from . import wecom_sync_service
+from . import wecom_event_queue
 from . import wecom_callback_event
 from . import wecom_app_event
 from . import wecom_directory_health

@@ -9,18 +9,17 @@ raises is retried up to MAX_ATTEMPTS times, so handlers must be idempotent.
 """
 import json
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..cursors import own_cursor, own_env
+from ..cursors import own_env
 from ..jobs.runner import RetryLater
 
 _logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5  # then the event is "failed"
-RETENTION_DAYS = 30
 CARD_EVENTS = ("template_card_event", "template_card_menu_event")
 JOB_TYPE = "app_events"
 
@@ -43,7 +42,10 @@ def selected_items(event):
 
 class WecomAppEvent(models.Model):
     _name = "wecom.app.event"
+    _inherit = ["wecom.event.queue"]
     _description = "WeCom app event"
+    _event_job_type = "app_events"
+    _event_retention_param = "app_event_retention_days"
     _order = "id desc"
     _rec_name = "event_type"
 
@@ -58,16 +60,8 @@ class WecomAppEvent(models.Model):
     selected_items = fields.Text(readonly=True, help="The options chosen on the card (JSON {question: [ids]}).")
     agent_id = fields.Char("AgentId", readonly=True)
     event_time = fields.Datetime("Sent at", readonly=True, help="When WeCom says the event happened.")
-    payload = fields.Text(readonly=True, help="The decrypted event, as WeCom sent it.")
-    dedupe_key = fields.Char(required=True, readonly=True)
-    state = fields.Selection([("pending", "Pending"), ("done", "Applied"), ("failed", "Failed"),
-                              ("ignored", "Ignored")], default="pending", required=True, readonly=True, index=True)
-    attempts = fields.Integer(readonly=True)
-    error_message = fields.Text(readonly=True)
     message_id = fields.Many2one("wecom.message", "Message", readonly=True, ondelete="set null", index=True)
     call_id = fields.Many2one("wecom.message.call", "Send call", readonly=True, ondelete="set null")
-
-    _sql_constraints = [("dedupe_key_uniq", "unique(dedupe_key)", "This WeCom event was already received.")]
 
     # ------------------------------------------------------------------ receiving
     @api.model
@@ -158,31 +152,6 @@ class WecomAppEvent(models.Model):
         self.write({"state": "done", "attempts": self.attempts + 1, "error_message": False})
         return True
 
-    @api.model
-    def _requeue_stranded(self):
-        """Give pending events a job again when none is pending or running (their job ran out of
-        attempts): the cron's safety net, as wecom.callback.event._requeue_stranded. Returns
-        whether a job was queued."""
-        with own_cursor(self.pool, serialized=False) as cr:  # as committed now
-            cr.execute("""SELECT 1 FROM wecom_app_event WHERE state = 'pending' AND NOT EXISTS (
-                              SELECT 1 FROM wecom_job WHERE job_type = %s AND state IN ('pending', 'running'))
-                          LIMIT 1""", (JOB_TYPE,))
-            stranded = bool(cr.fetchone())
-        if stranded:
-            with own_env(self.env) as env:  # committed: this cron turn runs it
-                env[self._name]._apply_soon()
-        return stranded
-
-    @api.model
-    def _purge_old(self, now=None):
-        """Forget applied and ignored events after the retention period (technical parameter
-        wecom_integration.app_event_retention_days, default 30); failed ones are kept."""
-        days = self.env["wecom.config"]._get_days("app_event_retention_days", RETENTION_DAYS)
-        limit = fields.Datetime.to_string((now or datetime.utcnow()) - timedelta(days=days))
-        self.env.cr.execute("DELETE FROM wecom_app_event WHERE state IN ('done', 'ignored') AND create_date < %s",
-                            (limit,))
-        return self.env.cr.rowcount
-
     # ------------------------------------------------------------------ for card handlers
     def _selected(self):
         """{question_key: [option ids]} chosen on the card."""
@@ -200,7 +169,4 @@ class WecomAppEvent(models.Model):
                                             atall=atall, replace_name=replace_name, card=card)
 
     def action_retry(self):
-        self.env["wecom.config"]._check_group("wecom_integration.wecom_group_manager")
-        self.filtered(lambda e: e.state == "failed").write({"state": "pending", "attempts": 0})
-        self._apply_soon()
-        return True
+        return self._retry_failed()

@@ -7,13 +7,13 @@ Another addon asks for one in one call::
 
 A click reaches Odoo as a wecom.app.event (the app callback) whose message names this model as its
 card handler: ``_wecom_card_event(event)`` runs the record's approve or refuse method as the Odoo
-user linked to the clicking member (``record.sudo(user)``), so Odoo's own rights decide. A decision
-is executed once: the approval's row is locked and must still be pending, the record must still
-match ``pending_domain`` (else the card was stale: the approval is cancelled, "already decided in
-Odoo"), and the method runs inside a savepoint (an AccessError, UserError or ValidationError changes
-nothing; that member's card says why and the approval stays pending for the others). After a
-decision every approver's card shows the outcome (the click's response code with atall=1), and the
-requester is told on WeCom.
+user linked to the clicking member (``compat.as_user(record, user)``), so Odoo's own rights
+decide. A decision is executed once: the approval's row is locked and must still be pending, the
+record must still match ``pending_domain`` (else the card was stale: the approval is cancelled,
+"already decided in Odoo"), and the method runs inside a savepoint (an AccessError, UserError or
+ValidationError changes nothing; that member's card says why and the approval stays pending for
+the others). After a decision every approver's card shows the outcome (the click's response code
+with atall=1), and the requester is told on WeCom.
 
 Every attempt is a wecom.approval.decision line; a record with ``message_post`` (mail installed)
 also gets a note. Cards opened from WeCom land on the record signed in (/wecom/login).
@@ -32,9 +32,10 @@ import psycopg2
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError, except_orm
 
-from ..compat import as_user, record_url
+from ..compat import as_user, post_note, record_url
 from ..wecom import cards
 from ..wecom.errors import WecomError, language_of
+from .wecom_app_event import MAX_ATTEMPTS as MAX_EVENT_ATTEMPTS
 from .wecom_config import login_url
 
 _logger = logging.getLogger(__name__)
@@ -154,7 +155,7 @@ class WecomApproval(models.Model):
             now = datetime.utcnow()
             approval.write({"message_ref": message.id, "sent_date": _fmt(now),
                             "expiry_date": _fmt(now + RESPONSE_CODE_TTL - EXPIRY_MARGIN)})
-        return approval.sudo(self.env.uid)
+        return as_user(approval, self.env.uid)
 
     @api.model
     def _check_request(self, record, approvers, title, approve, refuse, details, requester, pending_domain):
@@ -163,6 +164,9 @@ class WecomApproval(models.Model):
             raise UserError(_("An approval is asked for one existing Odoo record."))
         if record._name == self._name:
             raise UserError(_("An approval cannot be asked for an approval."))
+        caller = record.with_env(self.env)  # who asks must be able to read it (the bridges ask as sudo)
+        caller.check_access_rights("read")
+        caller.check_access_rule("read")
         if isinstance(approvers, (list, tuple)):
             approvers = self.env["res.users"].browse(approvers)
         if not isinstance(approvers, models.BaseModel) or approvers._name != "res.users" or not approvers:
@@ -288,20 +292,34 @@ class WecomApproval(models.Model):
         possibly again for the same event: idempotent)."""
         if event.event_type != "template_card_event":
             return
-        Decision = self.env["wecom.approval.decision"].sudo()
-        if Decision.search_count([("event_ref", "=", event.id)]):
-            return  # applied already (the job was retried after its transaction failed elsewhere)
+        # applied already: this event (its job retried), or the same click delivered again (a
+        # click's response code is its own; WeCom repeats a slow answer's post, an attacker a seen one)
+        same = self.env["wecom.app.event"].sudo().search([("response_code", "=", event.response_code)]).ids \
+            if event.response_code else []
+        if self.env["wecom.approval.decision"].sudo().search_count([("event_ref", "in", same + [event.id])]):
+            return
         approval = self.sudo().search([("message_ref", "=", event.message_id.id)], limit=1) \
             if event.message_id else self.browse()
         if not approval:
-            # the request's transaction may not have committed yet: the event job tries again
+            # the request's transaction may not have committed yet: the event job tries again; on
+            # its last try (the request was rolled back after its card went out) the card says so
+            if event.attempts + 1 >= MAX_EVENT_ATTEMPTS:
+                try:
+                    event._update_clicker_card(replace_name=_("Not open"))
+                except UserError as error:
+                    _logger.info("WeCom app event %s: the card was not updated: %s", event.id, error.name)
             raise UserError(_("No WeCom approval for the card of message %(id)s (yet).")
                             % {"id": event.message_id.id})
         approval._decide_from_click(event)
 
     def _decide_from_click(self, event, now=None):
+        """Decide as the click asks, if it may; what the cards and the lines say is worded in the
+        card's language."""
         self.ensure_one()
-        worded = self.with_context(lang=self.lang or "en_US")
+        return self.with_context(lang=self.lang or "en_US")._decide_worded(event, now)
+
+    def _decide_worded(self, event, now):
+        worded = self
         decision = KEYS.get(event.event_key)
         member = event.member_id
         user = member.odoo_user_id if member else self.env["res.users"]
@@ -352,7 +370,7 @@ class WecomApproval(models.Model):
     def _refuse_click(self, event, attempt, outcome, reason, status=None):
         """A click that changes nothing: recorded, and the clicker's copy (only theirs) says why."""
         line = self.env["wecom.approval.decision"].sudo().create(dict(attempt, outcome=outcome, reason=reason))
-        labels = {"not_allowed": _("Not allowed"), "error": _("Not done")}
+        labels = {"not_allowed": _("No rights"), "error": _("Not done")}
         card = self._card(status=status or labels.get(outcome, _("Not done")), note=reason)
         try:
             event._update_clicker_card(card=card)
@@ -418,8 +436,7 @@ class WecomApproval(models.Model):
         body = "%s: %s" % (self.name, text)
         try:
             with self.env.cr.savepoint():
-                record.message_post(body=body, subtype="mail.mt_note",
-                                    author_id=self.decided_by_id.partner_id.id or None)
+                post_note(record, body, author_id=self.decided_by_id.partner_id.id or None)
         except Exception:  # pylint: disable=broad-except  # the decision stands without its note
             _logger.exception("WeCom approval %s: could not post the note on %s,%s", self.id, self.res_model,
                               self.res_id)

@@ -6,7 +6,7 @@ answer, oldest first, so a burst of changes, a crash or a busy sync only delays 
 repeats (it retries when the answer is slow) is stored once.
 """
 import json
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from odoo import _, api, fields, models
 
@@ -14,7 +14,6 @@ from ..jobs.runner import RetryLater
 from ..cursors import own_cursor, own_env, visible_record
 
 MAX_ATTEMPTS = 5  # then the event is "failed"; the next full sync repairs the mirror anyway
-RETENTION_DAYS = 30
 MEMBER_EVENTS = ("create_user", "update_user", "delete_user")
 CHANGE_TYPES = [("create_user", "Member created"), ("update_user", "Member updated"),
                 ("delete_user", "Member deleted"), ("create_party", "Department created"),
@@ -24,27 +23,22 @@ CHANGE_TYPES = [("create_user", "Member created"), ("update_user", "Member updat
 
 class WecomCallbackEvent(models.Model):
     _name = "wecom.callback.event"
+    _inherit = ["wecom.event.queue"]
     _description = "WeCom contact change"
     _order = "id desc"
+    _event_job_type = "contact_events"
+    _event_retention_param = "callback_event_retention_days"
 
     change_type = fields.Selection(CHANGE_TYPES, required=True, readonly=True, index=True)
     record_ref = fields.Char("WeCom id", readonly=True, help="UserID, department id or tag id of the change.")
     new_userid = fields.Char("New UserID", readonly=True)
     event_time = fields.Datetime("Changed at", readonly=True, help="When WeCom says the change happened.")
-    payload = fields.Text(readonly=True, help="The decrypted event, as WeCom sent it.")
-    dedupe_key = fields.Char(required=True, readonly=True)
-    state = fields.Selection([("pending", "Pending"), ("done", "Applied"), ("failed", "Failed"),
-                              ("ignored", "Ignored")], default="pending", required=True, readonly=True, index=True)
-    attempts = fields.Integer(readonly=True)
-    error_message = fields.Text(readonly=True)
     log_id = fields.Many2one("wecom.sync.log", "Sync log", readonly=True, ondelete="set null")
     member_id = fields.Many2one("wecom.user", "Member", compute="_compute_member",
                                 help="The member this change is about, as mirrored now.")
     member_change_ids = fields.Many2many("wecom.user.change", string="What changed", compute="_compute_member",
                                          help="What applying this change wrote on the member (field: before → "
                                               "after). Empty when WeCom's answer matched the mirror already.")
-
-    _sql_constraints = [("dedupe_key_uniq", "unique(dedupe_key)", "This WeCom event was already received.")]
 
     @api.depends("record_ref", "new_userid", "log_id")
     def _compute_member(self):
@@ -94,16 +88,6 @@ class WecomCallbackEvent(models.Model):
 
     # ------------------------------------------------------------------ applying
     @api.model
-    def _purge_old(self, now=None):
-        """Forget applied and ignored events after the retention period (technical parameter
-        wecom_integration.callback_event_retention_days, default 30); failed ones are kept."""
-        days = self.env["wecom.config"]._get_days("callback_event_retention_days", RETENTION_DAYS)
-        limit = fields.Datetime.to_string((now or datetime.utcnow()) - timedelta(days=days))
-        self.env.cr.execute("DELETE FROM wecom_callback_event WHERE state IN ('done', 'ignored') AND create_date < %s",
-                            (limit,))
-        return self.env.cr.rowcount
-
-    @api.model
     def _apply_pending(self, limit=500):
         """Apply the pending events, oldest first, in one sync run; returns its log (or None when
         there was nothing to do or a sync holds the directory: the events wait for the next try).
@@ -149,21 +133,6 @@ class WecomCallbackEvent(models.Model):
                 raise RetryLater(log.error_message or _("Applying the contact changes failed."))
 
     @api.model
-    def _requeue_stranded(self):
-        """Give pending events a job again when none is pending or running (their job ran out of
-        attempts while a long sync held the directory): the cron's safety net, as
-        wecom.message._requeue_orphans is for the outbox. Returns whether a job was queued."""
-        with own_cursor(self.pool, serialized=False) as cr:  # as committed now
-            cr.execute("""SELECT 1 FROM wecom_callback_event WHERE state = 'pending' AND NOT EXISTS (
-                              SELECT 1 FROM wecom_job WHERE job_type = 'contact_events'
-                                                        AND state IN ('pending', 'running')) LIMIT 1""")
-            stranded = bool(cr.fetchone())
-        if stranded:
-            with own_env(self.env) as env:  # committed: this cron turn runs it
-                env[self._name]._apply_soon()
-        return stranded
-
-    @api.model
     def _pending_unclaimed(self):
         """Whether pending events are left that no other transaction is applying, as committed
         now: the job's own transaction is REPEATABLE READ and would still see as pending what it
@@ -173,7 +142,4 @@ class WecomCallbackEvent(models.Model):
             return bool(cr.fetchone())
 
     def action_retry(self):
-        self.env["wecom.config"]._check_group("wecom_integration.wecom_group_manager")
-        self.filtered(lambda e: e.state == "failed").write({"state": "pending", "attempts": 0})
-        self._apply_soon()  # once this transaction, which locks the events, has committed
-        return True
+        return self._retry_failed()

@@ -166,20 +166,19 @@ class WecomConfig(models.AbstractModel):
         return all(env_override(name)[1] or self._get_stored(name) for name in ("corp_id", "secret"))
 
     @api.model
-    def _get_callback_crypto(self, settings=None):
-        """The WXBizMsgCrypt for contact-change callbacks, or None while they are not configured."""
+    def _get_callback_crypto(self, settings=None, prefix=""):
+        """The WXBizMsgCrypt for contact-change callbacks (``prefix="app_"``: the app's own
+        callback, card clicks), or None while it is not configured. ReceiveId is the corp id."""
         settings = settings or self._get_settings()
-        if not (settings["corp_id"] and settings["callback_token"] and settings["callback_aes_key"]):
+        token, aes_key = settings[prefix + "callback_token"], settings[prefix + "callback_aes_key"]
+        if not (settings["corp_id"] and token and aes_key):
             return None
-        return WXBizMsgCrypt(settings["callback_token"], settings["callback_aes_key"], settings["corp_id"])
+        return WXBizMsgCrypt(token, aes_key, settings["corp_id"])
 
     @api.model
     def _get_app_callback_crypto(self, settings=None):
         """The WXBizMsgCrypt of the app's own callback (card clicks), or None while it is not configured."""
-        settings = settings or self._get_settings()
-        if not (settings["corp_id"] and settings["app_callback_token"] and settings["app_callback_aes_key"]):
-            return None
-        return WXBizMsgCrypt(settings["app_callback_token"], settings["app_callback_aes_key"], settings["corp_id"])
+        return self._get_callback_crypto(settings, prefix="app_")
 
     @api.model
     def _get_client(self, secret_kind="app", settings=None, patient=None):

@@ -5,6 +5,7 @@ from . import test_api_errors
 from . import test_api_routes
 from . import test_callback
 from . import test_callback_hardening
+from . import test_cards
 from . import test_connection
 from . import test_i18n
 from . import test_jobs
@@ -24,3 +25,5 @@ from . import test_sync_fingerprint
 from . import test_sync_modes
 from . import test_token_store
 from . import test_login
+from . import test_approval
+from . import test_approval_concurrency

@@ -210,6 +210,16 @@ class TestClicks(AppCallbackCase):
         self.assertEqual(self.event_count(), 1)
         self.assertEqual(len(self.handled), 1)
 
+    def test_selected_items_are_kept(self):
+        message = self.send_card(card_handler=HANDLER)
+        selected = ("<SelectedItems><SelectedItem><QuestionKey><![CDATA[q1]]></QuestionKey><OptionIds>"
+                    "<OptionId><![CDATA[a]]></OptionId><OptionId><![CDATA[b]]></OptionId></OptionIds></SelectedItem>"
+                    "<SelectedItem><QuestionKey><![CDATA[q2]]></QuestionKey><OptionIds><OptionId><![CDATA[c]]>"
+                    "</OptionId></OptionIds></SelectedItem></SelectedItems></xml>")
+        response = self.post(self.click_xml(message.call_ids.task_id).replace("</xml>", selected))
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertEqual(self.Event.search([])._selected(), {"q1": ["a", "b"], "q2": ["c"]})
+
     def test_refused_posts_store_nothing(self):
         message = self.send_card(card_handler=HANDLER)
         plain = self.click_xml(message.call_ids.task_id)
@@ -259,6 +269,23 @@ class TestClicks(AppCallbackCase):
         event.action_retry()
         event.invalidate_cache()
         self.assertEqual((event.state, event.attempts), ("done", 1))
+
+    def test_stranded_events_get_a_job_and_old_ones_are_forgotten(self):
+        message = self.send_card(card_handler=HANDLER)
+        self.click(message)
+        event = self.Event.search([])
+        self.env.cr.execute("UPDATE wecom_app_event SET state = 'pending' WHERE id = %s", (event.id,))
+        self.env.cr.execute("DELETE FROM wecom_job WHERE job_type = 'app_events'")
+        self.assertTrue(self.Event._requeue_stranded())
+        self.env.cr.execute("SELECT count(*) FROM wecom_job WHERE job_type = 'app_events'")
+        self.assertEqual(self.env.cr.fetchone()[0], 1)
+        self.assertFalse(self.Event._requeue_stranded(), "a job is pending already")
+        self.Event._job_apply(None)
+        event.invalidate_cache()
+        self.assertEqual(event.state, "done")
+        self.assertEqual(self.Event._purge_old(), 0)
+        self.assertEqual(self.Event._purge_old(now=datetime.utcnow() + timedelta(days=31)), 1)
+        self.assertEqual(self.event_count(), 0)
 
     def test_the_handler_updates_the_clickers_card(self):
         def decide(model, event):

@@ -36,6 +36,8 @@ SECRETS = {
     "contact_secret": "contact-secret-must-not-leak",
     "callback_token": "callback-token-must-not-leak",
     "callback_aes_key": "callbackaeskeymustnotleak0123456789abcdefgh",
+    "app_callback_token": "app-callback-token-must-not-leak",
+    "app_callback_aes_key": "appcallbackaeskeymustnotleak0123456789abcde",
 }
 
 

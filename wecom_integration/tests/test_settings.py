@@ -127,6 +127,30 @@ class TestSettings(WecomTransactionCase):
         self.assertEqual(self.stored("callback_aes_key"), "")
         self.assertIsNone(self.env["wecom.config"]._get_callback_crypto())
 
+    def test_app_callback_token_and_key(self):
+        key = "aPpCaLlBaCkKeY0123456789abcdefghijklmnopqrs"
+        form = self.settings()
+        self.assertTrue(form.wecom_app_callback_url.endswith("/wecom/callback/app"), form.wecom_app_callback_url)
+        self.assertIsNone(self.env["wecom.config"]._get_app_callback_crypto(), "off until both are set")
+        with self.assertRaises(UserError) as caught:
+            self.settings(wecom_app_callback_token="tok", wecom_app_callback_aes_key=key + "x").execute()
+        self.assertIn("43 letters and digits", caught.exception.name)
+        self.assertEqual((self.stored("app_callback_token"), self.stored("app_callback_aes_key")), ("", ""))
+        self.settings(wecom_app_callback_token="tok", wecom_app_callback_aes_key=key).execute()
+        form = self.settings()
+        self.assertFalse(form.wecom_app_callback_token or form.wecom_app_callback_aes_key, "write-only")
+        self.assertTrue(form.wecom_app_callback_token_set and form.wecom_app_callback_aes_key_set)
+        self.settings(wecom_app_callback_token="", wecom_app_callback_aes_key="").execute()  # empty keeps them
+        crypto = self.env["wecom.config"]._get_app_callback_crypto()
+        self.assertEqual((crypto.token, crypto.receive_id), ("tok", self.emulator.corp_id))
+        self.assertIsNone(self.env["wecom.config"]._get_callback_crypto(), "the contact callback is another one")
+        self.set_env(WECOM_APP_CALLBACK_TOKEN="from-env")
+        self.assertEqual(self.env["wecom.config"]._get_app_callback_crypto().token, "from-env")
+        self.assertEqual(self.settings().wecom_app_callback_token_env, "WECOM_APP_CALLBACK_TOKEN")
+        form.action_wecom_clear_app_callback()
+        self.assertEqual(self.stored("app_callback_aes_key"), "")
+        self.assertIsNone(self.env["wecom.config"]._get_app_callback_crypto())
+
 
 class TestSettingsActivity(WecomTransactionCase):
     """The settings page says what the sync did last, without opening the logs."""
