@@ -22,21 +22,77 @@ MESSAGING_AGENT_ID = 1000002  # the emulator's default self-built app
 DEMO_LOGIN_MEMBERS = (("zhangwei", "张伟"), ("liuyan", "刘艳"), ("wangqiang", "王强"))
 
 
-def link_demo_members(env):
+# demo members who are employees when wecom_hr is installed (each with an Odoo user): a manager
+# chain in WeCom's direct leaders, 孙浩 -> 李娜 -> 王强 -> 刘艳 -> 张伟
+DEMO_EMPLOYEE_MEMBERS = DEMO_LOGIN_MEMBERS + (("lina", "李娜"), ("sunhao", "孙浩"))
+
+
+def link_demo_members(env, members=DEMO_LOGIN_MEMBERS):
     """Odoo users for a few demo members, linked to their member (now, when the mirror has them,
     else by the first sync: "Login = userid"), so that "Log in with WeCom" works on `make run`."""
     users = env["res.users"].with_context(active_test=False, no_reset_password=True)
     created = []
-    for userid, name in DEMO_LOGIN_MEMBERS:
+    for userid, name in members:
         user = users.search([("login", "=", userid)], limit=1)
         if not user:
-            user = users.create({"login": userid, "name": name, "groups_id": [(6, 0, [
-                env.ref("base.group_user").id, env.ref("wecom_integration.wecom_group_user").id])]})
+            # an email: with mail installed, what they post needs a sender address
+            user = users.create({"login": userid, "name": name, "email": "%s@haolinju.com.cn" % userid,
+                                 "tz": "Asia/Shanghai", "groups_id": [(6, 0, [
+                                     env.ref("base.group_user").id, env.ref("wecom_integration.wecom_group_user").id])]})
             created.append(userid)
+        elif not user.email:
+            user.email = "%s@haolinju.com.cn" % userid
         member = env["wecom.user"].with_context(active_test=False).search([("userid", "=", userid)], limit=1)
         if member and not member.odoo_user_id:
             member.odoo_user_id = user
     return created
+
+
+def link_demo_employees(env):
+    """wecom_hr: an employee for each of DEMO_EMPLOYEE_MEMBERS, with the member's Odoo user. The
+    employees are tied to their members through that user, and their managers follow WeCom's direct
+    leaders: now when the mirror has the members, else at the first sync."""
+    created = link_demo_members(env, DEMO_EMPLOYEE_MEMBERS)
+    employees = env["hr.employee"].with_context(active_test=False, tracking_disable=True)
+    users = env["res.users"].with_context(active_test=False)
+    for userid, name in DEMO_EMPLOYEE_MEMBERS:
+        user = users.search([("login", "=", userid)], limit=1)
+        if user and not employees.search([("user_id", "=", user.id)], limit=1):
+            employees.create({"name": name, "user_id": user.id})
+            created.append("employee %s" % name)
+    env["wecom.employee.link"]._run()
+    return created
+
+
+# wecom_hr_holidays: 王强 asks for a leave, his manager 刘艳 (a Leave Officer) approves it from WeCom
+DEMO_LEAVE_OFFICERS = ("liuyan",)
+
+
+def prepare_leave_demo(env):
+    """The Leave Officers of the leave demo (the employees and managers are link_demo_employees')."""
+    officers = env.ref("hr_holidays.group_hr_holidays_user")
+    made = []
+    for login in DEMO_LEAVE_OFFICERS:
+        user = env["res.users"].search([("login", "=", login)], limit=1)
+        if user and officers not in user.groups_id:
+            user.groups_id = [(4, officers.id)]
+            made.append("%s a Leave Officer" % login)
+    return made
+
+
+def installed(env, module):
+    return bool(env["ir.module.module"].search_count([("name", "=", module), ("state", "=", "installed")]))
+
+
+def seed_bridge_demo(env):
+    """The demo data of each installed bridge addon (only what is missing, so restarts keep what was
+    changed); returns what was made. A bridge's seeding goes here, after those it builds on."""
+    made = []
+    if "wecom.employee.link" in env.registry:  # wecom_hr
+        made += link_demo_employees(env)
+    if installed(env, "wecom_hr_holidays"):
+        made += prepare_leave_demo(env)
+    return made
 
 
 def random_text(length):
@@ -89,6 +145,9 @@ def main(cfg, db, emulator_url, odoo_url=None):
             created = link_demo_members(config.env)
             if created:
                 filled.append("Odoo users for %s" % ", ".join(created))
+            made = seed_bridge_demo(config.env)
+            if made:
+                filled.append("bridge demo data: %s" % ", ".join(made))
     if filled:
         print("pointed %s at the emulator corp %s: %s" % (db, corp["corpid"], ", ".join(filled)))
 

@@ -86,6 +86,12 @@ bridge_addons() {
     done
 }
 
+# installed_modules DB: the modules installed in DB, comma-separated (for Odoo's --load)
+installed_modules() {
+    "$(pg_bin)/psql" -h "$PGHOST" -p "$PGPORT" -U "$PGUSER_ODOO" -d "$1" -tAc \
+        "SELECT string_agg(name, ',' ORDER BY name) FROM ir_module_module WHERE state = 'installed'"
+}
+
 # addon_installed DB [ADDON]: whether ADDON (default wecom_integration) is installed in DB
 addon_installed() {
     "$(pg_bin)/psql" -h "$PGHOST" -p "$PGPORT" -U "$PGUSER_ODOO" -d "$1" -tAc \
@@ -101,7 +107,9 @@ import sys
 import odoo
 
 odoo.tools.config.parse_config(["-c", sys.argv[1], "--logfile", "/dev/null"])
-odoo.service.db.exp_duplicate_database(sys.argv[2], sys.argv[3])
+odoo.tools.config["list_db"] = True  # Odoo's database management, off in our configs, for this call only
+with odoo.api.Environment.manage():
+    odoo.service.db.exp_duplicate_database(sys.argv[2], sys.argv[3])
 PY
 }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make run`: PostgreSQL, the WeCom emulator (unless real credentials are set) and Odoo with the
-# addon installed, in the foreground. Ctrl-C stops everything it started.
+# addon and its bridge addons installed, in the foreground. Ctrl-C stops everything it started.
 source "$(dirname "$0")/lib.sh"
 
 bash "$ROOT/scripts/setup.sh"
@@ -39,7 +39,10 @@ else
     backend="the WeCom emulator at http://127.0.0.1:$EMULATOR_PORT/cgi-bin"
 fi
 
-ensure_addon "$CFG" "$ODOO_DB" "$LOCAL/odoo-install-$ODOO_DB.log"
+# the core and every bridge addon (which bring hr, hr_holidays, mail): installed the first time,
+# updated on later runs. WECOM_BRIDGES (space-separated, may be empty) names the bridges instead.
+BRIDGES="${WECOM_BRIDGES-$(bridge_addons)}"
+ensure_addon "$CFG" "$ODOO_DB" "$LOCAL/odoo-install-$ODOO_DB.log" "$(echo wecom_integration $BRIDGES | tr ' ' ,)"
 if ! real_corp; then
     # fills only the settings still empty, so an administrator's changes survive restarts
     "$PY" "$ROOT/scripts/configure_emulator.py" "$CFG" "$ODOO_DB" "http://127.0.0.1:$EMULATOR_PORT"
@@ -47,9 +50,15 @@ fi
 
 # started directly (not through the `odoo` shell function) so that $! is Odoo itself
 # ODOO_EXTRA_ARGS: more Odoo options, e.g. --max-cron-threads=0 for a stack under test
-"$PY" -c 'import odoo.cli; odoo.cli.main()' -c "$CFG" -d "$ODOO_DB" --logfile "$ODOO_LOG" ${ODOO_EXTRA_ARGS:-} &
+# --load: every installed module is imported in the main thread before the HTTP thread starts.
+# Otherwise the first request imports the addons (http.Root.load_addons) while the preload thread
+# imports them too, and Odoo's addon importer hands the second thread a half-imported package: the
+# registry then lacks models for the life of the process ("unknown comodel_name 'wecom.tag'").
+"$PY" -c 'import odoo.cli; odoo.cli.main()' -c "$CFG" -d "$ODOO_DB" --logfile "$ODOO_LOG" \
+    --load="$(installed_modules "$ODOO_DB")" ${ODOO_EXTRA_ARGS:-} &
 pids+=($!)
-wait_http "http://127.0.0.1:$ODOO_PORT/web/login" 60 || { tail -n 30 "$ODOO_LOG" >&2; die "Odoo did not start"; }
+# the first page of a new database compiles the asset bundles (mail and hr add theirs): minutes on a busy machine
+wait_http "http://127.0.0.1:$ODOO_PORT/web/login" 240 || { tail -n 30 "$ODOO_LOG" >&2; die "Odoo did not start"; }
 if ! real_corp; then
     # as an administrator would in WeCom's console: the emulator posts contact changes to Odoo
     "$PY" "$ROOT/scripts/configure_emulator.py" "$CFG" "$ODOO_DB" "http://127.0.0.1:$EMULATOR_PORT" \

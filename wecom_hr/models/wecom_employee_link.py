@@ -19,12 +19,11 @@ CREATE_PARAM = "wecom_hr.create_employees"
 # digits only; a Chinese mobile written with its country code compares as the bare 11 digits
 MOBILE_SQL = r"regexp_replace(regexp_replace(coalesce(%s, ''), '\D', '', 'g'), '^(00)?86(1\d{10})$', '\2')"
 RULES = {
-    # the pairs a rule fits: (member w, employee e with its resource r)
-    "user": "w.odoo_user_id IS NOT NULL AND r.user_id = w.odoo_user_id",
-    "email": "coalesce(trim(e.work_email), '') != '' AND lower(trim(e.work_email)) IN "
-             "(lower(trim(coalesce(w.email, ''))), lower(trim(coalesce(w.biz_mail, ''))))",
-    "mobile": "%s != '' AND %s = %s" % (MOBILE_SQL % "e.mobile_phone", MOBILE_SQL % "e.mobile_phone",
-                                        MOBILE_SQL % "w.mobile"),
+    # rule: (the member's keys, the employee's key), compared for equality (a hash join, whatever the
+    # size of the directory); members are w, employees e with their resource r
+    "user": (["w.odoo_user_id::text"], "r.user_id::text"),
+    "email": (["lower(trim(w.email))", "lower(trim(w.biz_mail))"], "lower(trim(e.work_email))"),
+    "mobile": ([MOBILE_SQL % "w.mobile"], MOBILE_SQL % "e.mobile_phone"),
 }
 RULE_ORDER = ("user", "email", "mobile")
 # members an employee is created for (setting "Create employees for members"): activated or not yet
@@ -63,17 +62,21 @@ class WecomEmployeeLink(models.AbstractModel):
     def _pairs_sql(self, rule, members=None):
         """(SQL, params) of the unlinked (member, employee) pairs ``rule`` fits, optionally only for
         the members ``members``."""
-        where, params = RULES[rule], {}
+        member_keys, employee_key = RULES[rule]
+        where, params = "", {}
         if members is not None:
-            where += " AND w.id IN %(members)s"
+            where = " AND w.id IN %(members)s"
             params["members"] = tuple(members.ids) or (0,)
+        unlinked = ("FROM wecom_user w WHERE w.active AND NOT EXISTS "
+                    "(SELECT 1 FROM hr_employee l WHERE l.wecom_user_id = w.id)" + where)
+        keyed = " UNION ".join("SELECT w.id, %s AS key %s" % (key, unlinked) for key in member_keys)
         # pylint: disable-next=sql-injection  # RULES are constants; the member ids are parameters
         return """
-            SELECT DISTINCT w.id AS member, e.id AS employee
-            FROM wecom_user w, hr_employee e JOIN resource_resource r ON r.id = e.resource_id
-            WHERE w.active AND e.active AND e.wecom_user_id IS NULL
-              AND NOT EXISTS (SELECT 1 FROM hr_employee l WHERE l.wecom_user_id = w.id)
-              AND %s""" % where, params
+            SELECT DISTINCT m.id AS member, c.id AS employee
+            FROM (%s) m
+            JOIN (SELECT e.id, %s AS key FROM hr_employee e JOIN resource_resource r ON r.id = e.resource_id
+                  WHERE e.active AND e.wecom_user_id IS NULL) c ON c.key = m.key
+            WHERE m.key != ''""" % (keyed, employee_key), params
 
     @api.model
     def _link(self, rules=RULE_ORDER, members=None):

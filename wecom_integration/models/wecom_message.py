@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from ..compat import as_user, record_url
+from ..compat import as_user, own_term, record_url
 from ..jobs.runner import RetryLater
 from ..outbox import recipients
 from ..wecom import delivery
@@ -250,7 +250,7 @@ class WecomMessage(models.Model):
             user_ids, "textcard",
             _('<div class="highlight">%(title)s</div><div class="normal">%(content)s</div>')
             % {"title": approval_title, "content": approval_content},
-            title=_("Approval request: %s") % approval_title, url=approval_url, btntxt=_("View"),
+            title=_("Approval request: %s") % approval_title, url=approval_url, btntxt=own_term(self.env, "View", _("View")),
             business_type="approval", business_id=approval_id)
 
     @api.model
@@ -269,7 +269,7 @@ class WecomMessage(models.Model):
             user_ids, "textcard",
             _('<div class="gray">Store: %(store)s</div><div class="highlight">Due: %(due)s</div>')
             % {"store": store_name, "due": due_date},
-            title=_("Milestone reminder: %s") % milestone_name, url=reminder_url, btntxt=_("View"),
+            title=_("Milestone reminder: %s") % milestone_name, url=reminder_url, btntxt=own_term(self.env, "View", _("View")),
             business_type="milestone", business_id=construction_order_id)
 
     # ------------------------------------------------------------------ validation
@@ -743,5 +743,5 @@ class WecomMessage(models.Model):
     def _notify_record(self, record, user_ids, url, content, title):
         return self.send_to_users(
             user_ids, "textcard", content or _("%s needs your attention.") % record.display_name,
-            title=title or record.display_name, url=url, btntxt=_("View"),
+            title=title or record.display_name, url=url, btntxt=own_term(self.env, "View", _("View")),
             business_type="record", business_id=record.id, res_model=record._name, res_id=record.id)

@@ -11,7 +11,7 @@ from wechatpy.enterprise.crypto import WeChatCrypto
 from wecom_emulator.errors import ApiError
 
 from ..models.wecom_config import CALLBACK_PATH
-from ..sync.events import member_actions
+from ..sync.events import event_members, member_actions
 from .common import EmulatorMixin, MirrorMixin, SharedCursorHttpCase
 
 TOKEN = "odooWecomToken"
@@ -206,6 +206,19 @@ class TestMemberActions(CallbackCase):
         ])
         self.assertEqual(renames, [("a", "A2")])
         self.assertEqual(list(actions.items()), [("a2", ("A2", "upsert")), ("b", ("B", "delete"))])
+
+    def test_the_members_bridges_are_told_about(self):
+        """What wecom.user._after_directory_change is called on after events: the members they name."""
+        userids = event_members([
+            {"ChangeType": "update_user", "UserID": "LiNa", "NewUserID": "li.na"},
+            {"ChangeType": "create_party", "Id": "30"},
+            {"ChangeType": "delete_user", "UserID": "chenlei"},
+            {"ChangeType": "update_tag", "TagId": "1", "AddUserItems": "sunhao"},
+        ])
+        self.assertEqual(userids, ["LiNa", "li.na", "chenlei"])
+        members = self.Member._by_userids(userids + ["nobody", ""])
+        self.assertEqual(sorted(members.mapped("userid")), ["chenlei", "lina"], "case-insensitive, unknown ones left out")
+        self.assertFalse(self.Member._by_userids([]))
 
 
 class TestEmulatorDelivers(CallbackCase):
