@@ -72,7 +72,7 @@ class HrHolidays(models.Model):
                 note = _("Not sent to WeCom: %(reason)s") % {"reason": getattr(error, "name", None) or error}
                 _logger.info("Leave request %s not sent to WeCom: %s", leave.id, note)
             if note != leave.wecom_note:
-                super(HrHolidays, leave.sudo()).write({"wecom_note": note})
+                leave.sudo().write({"wecom_note": note})
 
     def _wecom_request(self):
         self.ensure_one()
