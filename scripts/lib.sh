@@ -86,10 +86,19 @@ bridge_addons() {
     done
 }
 
-# installed_modules DB: the modules installed in DB, comma-separated (for Odoo's --load)
+# installed_modules DB: the modules installed in DB, comma-separated, each after those it depends on
+# (for Odoo's --load: the web client loads the server-wide modules' templates first, in this order, and
+# a template extending another module's must come after it, e.g. calendar's after web's)
 installed_modules() {
-    "$(pg_bin)/psql" -h "$PGHOST" -p "$PGPORT" -U "$PGUSER_ODOO" -d "$1" -tAc \
-        "SELECT string_agg(name, ',' ORDER BY name) FROM ir_module_module WHERE state = 'installed'"
+    "$(pg_bin)/psql" -h "$PGHOST" -p "$PGPORT" -U "$PGUSER_ODOO" -d "$1" -tAc "
+        WITH RECURSIVE installed AS (SELECT id, name FROM ir_module_module WHERE state = 'installed'),
+        depth(name, level) AS (
+            SELECT name, 0 FROM installed
+            UNION
+            SELECT m.name, depth.level + 1 FROM installed m
+              JOIN ir_module_module_dependency d ON d.module_id = m.id JOIN depth ON depth.name = d.name)
+        SELECT string_agg(name, ',' ORDER BY level, name)
+          FROM (SELECT name, max(level) AS level FROM depth GROUP BY name) AS ordered"
 }
 
 # addon_installed DB [ADDON]: whether ADDON (default wecom_integration) is installed in DB
