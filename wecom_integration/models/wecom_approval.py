@@ -32,7 +32,7 @@ import psycopg2
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError, except_orm
 
-from ..compat import as_user, post_note, record_url
+from ..compat import as_user, own_term, post_note, record_url
 from ..wecom import cards
 from ..wecom.errors import WecomError, language_of
 from .wecom_app_event import MAX_ATTEMPTS as MAX_EVENT_ATTEMPTS
@@ -145,7 +145,8 @@ class WecomApproval(models.Model):
             approval = self.sudo().create(values)
             card = approval.with_context(lang=lang)._card()  # a bad card (too many details...) raises here
             previous = self.sudo().search([("res_model", "=", record._name), ("res_id", "=", record.id),
-                                           ("state", "=", "pending"), ("id", "!=", approval.id)])
+                                           ("state", "=", "pending"), ("id", "!=", approval.id),
+                                           ("id", "!=", self.env.context.get("wecom_approval_deciding") or 0)])
             previous._close("cancelled", "odoo", _("Replaced by a new request."), decision="cancel",
                             user=self.env.user)
             message = self.env["wecom.message"].send_to_users(
@@ -241,14 +242,15 @@ class WecomApproval(models.Model):
         lines = [(cards.clip(label, limits["horizontal_content_list.keyname"]),
                   cards.clip(value, limits["horizontal_content_list.value"]))
                  for label, value in json.loads(self.details or "[]")]
-        lines.append((_("Link"), _("Open"), link))
+        term = self._term
+        lines.append((term("Link", _("Link")), term("Open", _("Open")), link))
         text = "\n".join(part for part in (note, self.description) if part)
         try:
             card = cards.button_interaction(
                 cards.clip(self.name, limits["main_title.title"]),
-                [(_("Approve"), "approve", 1), (_("Refuse"), "refuse", 4)],
+                [(term("Approve", _("Approve")), "approve", 1), (term("Refuse", _("Refuse")), "refuse", 4)],
                 sub_title_text=cards.clip(text, limits["sub_title_text"]) or None,
-                source=cards.clip(_("Approval"), limits["source.desc"]),
+                source=cards.clip(term("Approval", _("Approval")), limits["source.desc"]),
                 main_title_desc=cards.clip(self.record_name or "", limits["main_title.desc"]) or None,
                 horizontal_content_list=lines, card_action=link)
         except WecomError as error:
@@ -257,17 +259,22 @@ class WecomApproval(models.Model):
             card["replace_text"] = cards.clip(status, limits["replace_text"])
         return card
 
+    def _term(self, source, translated):
+        """A short card term in this module's own translation (compat.own_term: with hr_holidays
+        installed, _("Approve") would be its 批准, not 同意)."""
+        return own_term(self.env, source, translated)
+
     def _status_text(self):
         """What a closed approval's cards say on their grey button (in the context's language)."""
         self.ensure_one()
         who = self.decided_member_id.name or self.decided_by_id.name or ""
         if self.state == "approved":
-            return _("Approved · %(name)s") % {"name": who} if who else _("Approved")
+            return _("Approved · %(name)s") % {"name": who} if who else self._term("Approved", _("Approved"))
         if self.state == "refused":
-            return _("Refused · %(name)s") % {"name": who} if who else _("Refused")
+            return _("Refused · %(name)s") % {"name": who} if who else self._term("Refused", _("Refused"))
         if self.state == "expired":
-            return _("Expired")
-        return _("Cancelled")
+            return self._term("Expired", _("Expired"))
+        return self._term("Cancelled", _("Cancelled"))
 
     def _closed_card(self):
         worded = self.with_context(lang=self.lang or self.env.context.get("lang"))
@@ -350,7 +357,9 @@ class WecomApproval(models.Model):
         method = self.approve_method if decision == "approve" else self.refuse_method
         try:
             with self.env.cr.savepoint():
-                getattr(as_user(record, user), method)()
+                # the flag tells _sync_from_records and request(), reached from the method's own
+                # writes (a bridge's hook), that this approval is the one deciding, not a stale one
+                getattr(as_user(record, user).with_context(wecom_approval_deciding=self.id), method)()
         except psycopg2.OperationalError:
             raise  # a lock or serialization failure: the event job tries again
         except Exception as error:  # pylint: disable=broad-except  # whatever the method raised changes nothing
@@ -490,7 +499,8 @@ class WecomApproval(models.Model):
         if not records:
             return self.browse()
         pending = self.sudo().search([("res_model", "=", records._name), ("res_id", "in", records.ids),
-                                      ("state", "=", "pending")])
+                                      ("state", "=", "pending"),
+                                      ("id", "!=", self.env.context.get("wecom_approval_deciding") or 0)])
         closed = self.browse()
         for approval in pending:
             record = approval._record()
