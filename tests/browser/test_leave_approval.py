@@ -57,17 +57,20 @@ def test_leave_asked_in_odoo_approved_from_the_wecom_inbox(page, admin, screensh
     # Leaves > My Leaves > Leave Requests > Create
     open_menu(page, "My Leaves", "hr_holidays.menu_open_ask_holidays_new", root="hr_holidays.menu_hr_holidays_root")
     wait_idle(page)
-    page.locator(".o_list_button_add, .o-kanban-button-new, button.o_button_create_new").first.click()
+    page.locator(".o_cp_switch_list").click()  # the requests open as a calendar
+    wait_idle(page)
+    page.locator(".o_list_button_add").click()
     form = page.locator(".o_form_view")
     expect(form).to_be_visible()
     form.locator('.o_field_widget[name="name"]').fill("回老家")
     leave_type = form.locator('.o_field_widget[name="holiday_status_id"] input')
     leave_type.fill("Unpaid")
     page.locator(".ui-autocomplete:visible li a", has_text="Unpaid").first.click()
-    form.locator('.o_field_widget[name="date_from"] input').fill("12/14/2026 09:00:00")
-    form.locator('.o_field_widget[name="date_to"] input').fill("12/15/2026 18:00:00")
-    form.locator('.o_field_widget[name="number_of_days_temp"]').click()  # leave the date input: onchange
-    wait_idle(page)
+    for name, value in (("date_from", "12/14/2026 09:00:00"), ("date_to", "12/15/2026 18:00:00")):
+        date = form.locator('.o_field_widget[name="%s"] input' % name)
+        date.fill(value)
+        date.press("Tab")  # leaves the input: the picker closes and the onchange computes the days
+        wait_idle(page)
     page.locator(".o_form_button_save").click()
     wait_idle(page)
     expect(page.locator(".o_form_view .o_statusbar_status .btn-primary")).to_have_text(re.compile("To Approve"))

@@ -102,6 +102,9 @@ def call_kw(page, model, method, args, kwargs=None):
 def test_the_member_form_lists_the_messages_that_reached_her(page, screenshot):
     log_in(page)
     open_menu(page, "Directory", "wecom_integration.wecom_user_menu")
+    # the members' own search box: with mail the first screen (Discuss) has one too
+    expect(page.locator(".o_control_panel .breadcrumb")).to_have_text("Members")
+    wait_idle(page)
     page.locator(".o_searchview_input").fill("李娜")
     page.keyboard.press("Enter")
     wait_idle(page)
