@@ -72,6 +72,8 @@ cat <<MSG
 $( real_corp || echo "  Inbox         http://127.0.0.1:$EMULATOR_PORT/   (messages as members receive them)")
   Settings      WeCom > Configuration > Settings (Test connection)
 $( real_corp || echo "  WeCom login   http://127.0.0.1:$ODOO_PORT/web/login > Log in with WeCom (scan as 张伟, 刘艳 or 王强)")
+$( real_corp || [[ " $BRIDGES " != *" wecom_hr_holidays "* ]] || echo "  Leave demo    log in with WeCom as 王强, Leaves > Leave Requests > Create (type Unpaid);
+                his manager 刘艳 taps 同意 at http://127.0.0.1:$EMULATOR_PORT/?userid=liuyan and the leave is approved")
   Logs          ${ODOO_LOG#$ROOT/}$( real_corp || echo ", ${EMULATOR_LOG#$ROOT/}")
 
   Ctrl-C stops everything.
