@@ -35,10 +35,13 @@ def test_a_new_api_key_is_copied_with_one_click(page, screenshot):
 def test_the_member_list_has_no_archive_action(page, screenshot):
     log_in(page)
     open_menu(page, "Directory", "wecom_integration.wecom_user_menu")
+    # the members' own control panel: with mail the first screen (Discuss) has one too
+    expect(page.locator(".o_control_panel .breadcrumb")).to_have_text("Members")
     rows = page.locator(".o_list_view tr.o_data_row")
     expect(rows.first).to_be_visible()
     wait_idle(page)
     rows.first.locator("td.o_list_record_selector input").check()
+    expect(rows.first.locator("td.o_list_record_selector input")).to_be_checked()
     action = page.locator(".o_cp_sidebar .o_dropdown_toggler_btn", has_text="Action")
     expect(action).to_be_visible()
     action.click()
