@@ -7,6 +7,7 @@ import os
 import re
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from conftest import EMULATOR_URL, ODOO_URL, SCREENSHOTS, emulator_get, open_menu, wait_idle
@@ -57,9 +58,17 @@ def test_leave_asked_in_odoo_approved_from_the_wecom_inbox(page, admin, screensh
     # Leaves > My Leaves > Leave Requests > Create
     open_menu(page, "My Leaves", "hr_holidays.menu_open_ask_holidays_new", root="hr_holidays.menu_hr_holidays_root")
     wait_idle(page)
-    page.locator(".o_cp_switch_list").click()  # the requests open as a calendar
-    wait_idle(page)
-    page.locator(".o_list_button_add").click()
+    # the requests open as a calendar; a click on the list switcher while it still renders is lost
+    create = page.locator(".o_list_button_add")
+    for _ in range(10):
+        page.locator(".o_cp_switch_list").click()
+        wait_idle(page)
+        try:
+            create.wait_for(state="visible", timeout=3000)
+            break
+        except PlaywrightTimeout:
+            continue
+    create.click()
     form = page.locator(".o_form_view")
     expect(form).to_be_visible()
     form.locator('.o_field_widget[name="name"]').fill("回老家")
