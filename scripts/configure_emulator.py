@@ -88,7 +88,7 @@ def seed_bridge_demo(env):
     """The demo data of each installed bridge addon (only what is missing, so restarts keep what was
     changed); returns what was made. A bridge's seeding goes here, after those it builds on."""
     made = []
-    if "wecom.employee.link" in env.registry:  # wecom_hr
+    if installed(env, "wecom_hr"):
         made += link_demo_employees(env)
     if installed(env, "wecom_hr_holidays"):
         made += prepare_leave_demo(env)
